@@ -1,0 +1,55 @@
+// The one interface every detector implements: normalised text in, findings out.
+// Adding a detector is adding a file in this folder and listing it in registry.ts.
+import type { Category } from '../../crds/schema.js';
+import type { Normalised, ViewKind } from '../normalise/normalise.js';
+
+export type { Category };
+
+/** Half-open range [start, end) of UTF-16 code units. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+export interface Finding {
+  /** Name of the detector that produced it, e.g. "rules", "pii", "secrets", "classifier". */
+  detector: string;
+  category: Category;
+  /** Confidence in [0, 1]. */
+  score: number;
+  /** Where it was found. Detectors report spans in the coordinates of the view they scanned;
+   *  the pipeline maps them to the original input. */
+  spans: Span[];
+  /** One line for humans, never containing the matched text itself. */
+  message: string;
+  /** Rule or entity id, e.g. "instruction_override", "email", "aws_access_key_id". */
+  rule?: string;
+  /** Placeholder used when this finding is redacted, e.g. "[EMAIL]". */
+  placeholder?: string;
+}
+
+/** A finding as produced by a detector on one view. */
+export interface ViewFinding extends Finding {
+  /** Index into Normalised.views of the view the spans refer to. */
+  view: number;
+}
+
+export interface ScanContext {
+  direction: 'prompt' | 'response';
+}
+
+export interface Detector {
+  readonly name: string;
+  /** Categories this detector can produce; used by /v1/info and metrics. */
+  readonly categories: readonly Category[];
+  /** Which kinds of view it reads. Entity detectors (PII, secrets) read the text and decoded
+   *  payloads; language detectors also read de-obfuscated views such as leetspeak. */
+  readonly views: readonly ViewKind[];
+  /** Pure detectors return synchronously; the model returns a promise (it batches). */
+  detect(input: Normalised, ctx: ScanContext): ViewFinding[] | Promise<ViewFinding[]>;
+  /** Resolves once the detector can serve (model loaded, rule packs compiled). */
+  ready?(): Promise<void>;
+  /** Version string that is part of the cache key (e.g. the model's hash). */
+  readonly version?: string;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,289 @@
+// Normalisation runs once per scan; every detector reads its output.
+//
+//   original ──► main view: NFKC, invisible characters removed, look-alikes folded,
+//                whitespace collapsed (with a map back to original offsets)
+//             ├► leet view: leetspeak folded (same offsets as the main view)
+//             ├► hidden view: text smuggled in Unicode tag characters or variation selectors
+//             └► decoded views: base64 / hex / URL / escapes / rot13 / reversed segments,
+//                themselves normalised (and decoded again, to a bounded depth)
+//
+// Detectors report spans in the coordinates of the view they read; `toMain` maps them to the main
+// view and `toOriginal` maps main-view ranges back to the caller's text.
+import type { Span } from '../detectors/types.js';
+import { CONFUSABLES } from './confusables.js';
+import { findEncoded, type EncodingKind } from './decoders.js';
+import {
+  BLACK_FLAG,
+  CANCEL_TAG,
+  classifyInvisible,
+  tagChar,
+  variationSelectorByte,
+  type InvisibleKind,
+} from './invisible.js';
+import { foldLeet } from './leet.js';
+
+export type ViewKind = 'text' | 'leet' | 'hidden' | EncodingKind;
+
+export interface TextView {
+  kind: ViewKind;
+  text: string;
+  /** Nesting depth: 0 for the main view and its transforms, 1 for text decoded from it, … */
+  depth: number;
+  /** Maps a range of this view to a range of the main view. */
+  toMain(start: number, end: number): Span;
+}
+
+export interface InvisibleRun {
+  kind: InvisibleKind;
+  /** Range in the original text. */
+  start: number;
+  end: number;
+  /** Position in the main view where the run was removed. */
+  at: number;
+}
+
+export interface Normalised {
+  original: string;
+  /** The main view's text: what the cache key is computed from. */
+  text: string;
+  views: TextView[];
+  invisible: InvisibleRun[];
+  /** Maps a main-view range to the original text. Empty ranges at a removed run map to that run. */
+  toOriginal(start: number, end: number): Span;
+}
+
+export interface NormaliseOptions {
+  /** How many levels of encoding to peel (base64 inside hex …). */
+  maxDepth?: number;
+  /** Most decoded views per scan; bounds the work an adversarial input can cause. */
+  maxDecoded?: number;
+}
+
+interface MainText {
+  text: string;
+  /** Original offsets of each output unit, or undefined when the text is unchanged. */
+  from?: Int32Array;
+  to?: Int32Array;
+  invisible: InvisibleRun[];
+  hidden: string;
+}
+
+const SPACE = 32;
+const MARK = /\p{M}/u;
+const isUnicodeSpace = (cp: number) =>
+  cp === 0x85 || cp === 0xa0 || cp === 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp === 0x2028 || cp === 0x2029 || cp === 0x202f || cp === 0x205f || cp === 0x3000;
+const isAsciiSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+function isMark(s: string, i: number): number {
+  const cp = s.codePointAt(i)!;
+  if (cp < 0x300) return 0;
+  const ch = String.fromCodePoint(cp);
+  return MARK.test(ch) && classifyInvisible(cp, 0) === undefined ? ch.length : 0;
+}
+
+/** True when nothing in the text needs normalising (printable ASCII, single spaces, no edges). */
+function isPlain(s: string): boolean {
+  let prevSpace = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c > 126) return false;
+    if (c === SPACE) {
+      if (prevSpace) return false;
+      prevSpace = true;
+    } else prevSpace = false;
+  }
+  return !prevSpace || s.length === 0;
+}
+
+function buildMain(s: string): MainText {
+  if (isPlain(s)) return { text: s, invisible: [], hidden: '' };
+  const out: number[] = [];
+  const from: number[] = [];
+  const to: number[] = [];
+  const invisible: InvisibleRun[] = [];
+  let hidden = '';
+  let smuggled: number[] = [];
+  let pendingSpace = -1; // original offset where a whitespace run began
+  let prevCp = 0;
+  let inFlag = false;
+
+  const emitUnit = (unit: number, a: number, b: number) => {
+    if (pendingSpace >= 0) {
+      if (out.length > 0) {
+        out.push(SPACE);
+        from.push(pendingSpace);
+        to.push(a);
+      }
+      pendingSpace = -1;
+    }
+    out.push(unit);
+    from.push(a);
+    to.push(b);
+  };
+  const space = (a: number) => {
+    if (pendingSpace < 0) pendingSpace = a;
+  };
+  const flushSmuggled = () => {
+    if (smuggled.length >= 2) {
+      const bytes = Buffer.from(smuggled);
+      hidden += (hidden ? ' ' : '') + bytes.toString('utf8');
+    }
+    smuggled = [];
+  };
+  const addInvisible = (kind: InvisibleKind, a: number, b: number) => {
+    const last = invisible[invisible.length - 1];
+    if (last && last.kind === kind && last.end === a) last.end = b;
+    else invisible.push({ kind, start: a, end: b, at: out.length });
+  };
+
+  const n = s.length;
+  for (let i = 0; i < n; ) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80 && !(i + 1 < n && s.charCodeAt(i + 1) >= 0x300 && isMark(s, i + 1))) {
+      if (isAsciiSpace(c)) space(i);
+      else if (c >= 32 && c !== 127) emitUnit(c, i, i + 1);
+      else space(i); // other control characters separate words
+      prevCp = c;
+      i++;
+      continue;
+    }
+    const cp = s.codePointAt(i)!;
+    const len = cp > 0xffff ? 2 : 1;
+    const inv = classifyInvisible(cp, prevCp);
+    if (inv !== undefined) {
+      if (inv === 'tag') {
+        // 🏴 + tag letters + cancel tag is a subdivision flag (England, Scotland, Wales).
+        if (prevCp === BLACK_FLAG) inFlag = true;
+        if (!inFlag) {
+          addInvisible('tag', i, i + len);
+          const t = tagChar(cp);
+          if (t >= 0) hidden += String.fromCharCode(t);
+        } else if (cp === CANCEL_TAG) inFlag = false;
+      } else if (inv === 'variation_selector') {
+        addInvisible(inv, i, i + len);
+        smuggled.push(variationSelectorByte(cp));
+      } else if (inv !== 'silent') addInvisible(inv, i, i + len);
+      if (inv !== 'variation_selector') flushSmuggled();
+      prevCp = cp;
+      i += len;
+      continue;
+    }
+    flushSmuggled();
+    if (isUnicodeSpace(cp)) {
+      space(i);
+      prevCp = cp;
+      i += len;
+      continue;
+    }
+    // One base character with its combining marks, normalised together.
+    let j = i + len;
+    for (let m = j < n ? isMark(s, j) : 0; m > 0; m = j < n ? isMark(s, j) : 0) j += m;
+    let cluster = s.slice(i, j).normalize('NFKC');
+    // Marks piled on a Latin letter that do not compose ("Zalgo" text) only obscure it.
+    if (cluster.length > 1 && isAsciiLetter(cluster.charCodeAt(0)) && MARK.test(cluster)) cluster = cluster.replace(/\p{M}+/gu, '');
+    for (let k = 0; k < cluster.length; k++) {
+      const u = cluster.charCodeAt(k);
+      if (isAsciiSpace(u) || isUnicodeSpace(u)) space(i);
+      else emitUnit(u, i, j);
+    }
+    prevCp = cp;
+    i = j;
+  }
+  flushSmuggled();
+  foldConfusables(out);
+  let text = '';
+  for (let k = 0; k < out.length; k += 8192) text += String.fromCharCode(...out.slice(k, k + 8192));
+  return { text, from: Int32Array.from(from), to: Int32Array.from(to), invisible, hidden };
+}
+
+/**
+ * Folds look-alikes in words that are Latin already ("pаypal" with a Cyrillic а), and in words made
+ * only of look-alikes ("раураl") unless the text has real Cyrillic or Greek words, so that a
+ * Russian sentence keeps its letters.
+ */
+function foldConfusables(units: number[]): void {
+  const words: Array<{ start: number; end: number; latin: number; lookalike: number }> = [];
+  let foreignText = false;
+  let start = 0;
+  for (let i = 0; i <= units.length; i++) {
+    if (i < units.length && units[i] !== SPACE) continue;
+    let latin = 0;
+    let lookalike = 0;
+    let other = 0;
+    for (let k = start; k < i; k++) {
+      const u = units[k];
+      if (CONFUSABLES.has(u)) lookalike++;
+      else if (isAsciiLetter(u) || (u >= 0xc0 && u <= 0x24f)) latin++;
+      else if (u >= 0x370 && !(u >= 0x2000 && u <= 0x2bff)) other++;
+    }
+    if (lookalike > 0 && other === 0) words.push({ start, end: i, latin, lookalike });
+    if (other > 0 && latin === 0) foreignText = true;
+    start = i + 1;
+  }
+  for (const w of words) {
+    if (w.latin === 0 && foreignText) continue;
+    for (let k = w.start; k < w.end; k++) units[k] = CONFUSABLES.get(units[k]) ?? units[k];
+  }
+}
+
+const identity = (start: number, end: number): Span => ({ start, end });
+
+export function normalise(original: string, options: NormaliseOptions = {}): Normalised {
+  const maxDepth = options.maxDepth ?? 2;
+  const budget = { decoded: options.maxDecoded ?? 16 };
+  const main = buildMain(original);
+  const { from, to, invisible } = main;
+
+  const toOriginal = (start: number, end: number): Span => {
+    if (!from || !to) return { start, end };
+    if (end > start) return { start: from[start], end: to[end - 1] };
+    const run = invisible.find((r) => r.at === start);
+    if (run) return { start: run.start, end: run.end };
+    const at = start < from.length ? from[start] : original.length;
+    return { start: at, end: at };
+  };
+
+  const views: TextView[] = [{ kind: 'text', text: main.text, depth: 0, toMain: identity }];
+  const leet = foldLeet(main.text);
+  if (leet !== undefined) views.push({ kind: 'leet', text: leet, depth: 0, toMain: identity });
+  if (main.hidden) {
+    const at = invisible.find((r) => r.kind === 'tag' || r.kind === 'variation_selector')?.at ?? 0;
+    addNested(views, main.hidden, 'hidden', () => ({ start: at, end: at }), 1, maxDepth, budget);
+  }
+  addDecoded(views, main.text, identity, 1, maxDepth, budget);
+  return { original, text: main.text, views, invisible, toOriginal };
+}
+
+/** Decoded text is normalised like any input; its spans map to the whole encoded segment. */
+function addDecoded(
+  views: TextView[],
+  text: string,
+  toMain: (s: number, e: number) => Span,
+  depth: number,
+  maxDepth: number,
+  budget: { decoded: number },
+): void {
+  if (depth > maxDepth || budget.decoded <= 0) return;
+  for (const d of findEncoded(text, budget.decoded)) {
+    if (budget.decoded-- <= 0) return;
+    const segment = toMain(d.start, d.end);
+    addNested(views, d.text, d.kind, () => segment, depth, maxDepth, budget);
+  }
+}
+
+function addNested(
+  views: TextView[],
+  raw: string,
+  kind: ViewKind,
+  toMain: (s: number, e: number) => Span,
+  depth: number,
+  maxDepth: number,
+  budget: { decoded: number },
+): void {
+  const inner = buildMain(raw);
+  views.push({ kind, text: inner.text, depth, toMain });
+  const leet = foldLeet(inner.text);
+  if (leet !== undefined) views.push({ kind, text: leet, depth, toMain });
+  addDecoded(views, inner.text, toMain, depth + 1, maxDepth, budget);
+}
