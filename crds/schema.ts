@@ -44,8 +44,8 @@ const categoryPolicy = (threshold: number, action: Action, what: string) =>
         .default(action)
         .describe(`What happens when ${what} reaches the threshold: allow, flag (pass and log), redact (replace the matched text), or block.`),
     })
-    .describe(`Threshold and action for ${what}.`)
-    .prefault({});
+    .prefault({})
+    .describe(`Threshold and action for ${what}.`);
 
 export const CategoriesSchema = z
   .object({
@@ -55,8 +55,8 @@ export const CategoriesSchema = z
     pii: categoryPolicy(0.8, 'redact', 'personal data (e-mail, phone, SSN, payment card, IBAN, IP address)'),
     invisible_text: categoryPolicy(0.5, 'flag', 'invisible text (zero-width, bidi-control and Unicode tag characters)'),
   })
-  .describe('Per-category threshold and action. Categories left out keep their defaults.')
-  .prefault({});
+  .prefault({})
+  .describe('Per-category threshold and action. Categories left out keep their defaults.');
 
 export const LimitsSchema = z
   .object({
@@ -77,8 +77,8 @@ export const LimitsSchema = z
     maxBatchItems: z.number().int().min(1).max(1000).default(64).describe('Most items accepted by POST /v1/scan/batch.'),
     maxMessages: z.number().int().min(1).max(10_000).default(256).describe('Most chat messages accepted in one scan.'),
   })
-  .describe('Input limits enforced before any scanning.')
-  .prefault({});
+  .prefault({})
+  .describe('Input limits enforced before any scanning.');
 
 export const PolicySchema = z
   .object({
@@ -100,8 +100,8 @@ export const PolicySchema = z
     categories: CategoriesSchema,
     limits: LimitsSchema,
   })
-  .describe('How scores become verdicts. Hot-reloaded by the scanner when it changes; cached verdicts of an older policy are never served.')
-  .prefault({});
+  .prefault({})
+  .describe('How scores become verdicts. Hot-reloaded by the scanner when it changes; cached verdicts of an older policy are never served.');
 
 export const L1CacheSchema = z
   .object({
@@ -109,15 +109,15 @@ export const L1CacheSchema = z
     maxEntries: z.number().int().min(1).max(10_000_000).default(1000).describe('Most verdicts held in memory per pod.'),
     ttlSeconds: z.number().int().min(1).max(86_400).default(60).describe('How long a verdict stays in memory.'),
   })
-  .describe('In-process LRU verdict cache (L1).')
-  .prefault({});
+  .prefault({})
+  .describe('In-process LRU verdict cache (L1).');
 
 export const CacheSchema = z
   .object({
     l1: L1CacheSchema,
   })
-  .describe('Verdict caches. Caches hold detection results keyed by a hash of the normalised text, policy version and model version; never raw text.')
-  .prefault({});
+  .prefault({})
+  .describe('Verdict caches. Caches hold detection results keyed by a hash of the normalised text, policy version and model version; never raw text.');
 
 /** What the scanner reads from its configuration file: the part of the spec that shapes a scan. */
 export const ScannerConfigSchema = z
