@@ -31,7 +31,7 @@ export interface DashboardData {
   events: BlockedEvent[];
 }
 
-export async function dashboardData(obs: Observability, events = 50): Promise<DashboardData> {
+export async function dashboardData(obs: Observability, events = 20): Promise<DashboardData> {
   const { policy, version } = obs.firewall.policy;
   const sources: DashboardData['sources'] = {};
   for (const s of obs.sources.all()) sources[s.name] = s.stats();
