@@ -10,6 +10,9 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT, startScanner, type ScannerProcess } from '../harness/scanner-process.js';
 import { findExecutable, skipUnless } from '../harness/servers.js';
 
+// The functions given to page.evaluate/waitForFunction run in the browser, where this exists.
+declare const document: any;
+
 const CHROMIUM = findExecutable('chromium', ['/usr/bin/chromium']);
 const skip = skipUnless(CHROMIUM !== undefined, 'Chromium', 'run test/setup.sh as root (installs the Debian package chromium)');
 
@@ -74,15 +77,15 @@ describe('dashboard in headless Chromium', { skip }, () => {
 
     await page.goto(`${scanner.url}/dashboard`);
     await page.waitForSelector('#status[data-state="live"]', { timeout: 15_000 });
-    await page.waitForFunction((ids) => ids.every((id) => Number(document.getElementById(id)!.dataset.points) >= 2), CHART_IDS, { timeout: 15_000 });
+    await page.waitForFunction((ids: string[]) => ids.every((id) => Number(document.getElementById(id).dataset.points) >= 2), CHART_IDS, { timeout: 15_000 });
     const before = Number(await page.getAttribute('#chart-rps', 'data-points'));
-    await page.waitForFunction((n) => Number(document.getElementById('chart-rps')!.dataset.points) > n, before, { timeout: 15_000 });
+    await page.waitForFunction((n: number) => Number(document.getElementById('chart-rps').dataset.points) > n, before, { timeout: 15_000 });
 
     // Series are drawn in colour; axes and grid are grey. Count saturated pixels per chart canvas.
     const coloured = await page.evaluate((ids) =>
       ids.map((id) => {
-        const canvas = document.querySelector<HTMLCanvasElement>(`#${id} canvas`)!;
-        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        const canvas = document.querySelector(`#${id} canvas`);
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height) as { data: Uint8ClampedArray };
         let n = 0;
         for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 60) n++;
         return n;
