@@ -112,7 +112,7 @@ export const scannerSuite: Suite = {
         check('errors at 1,000 req/s', '0', r.at1000?.errors, '', (v) => v === 0, 0),
         check('sustained throughput, cache miss (closed loop)', '≥ 5,000 scans/s', max, ' scans/s', (v) => v >= 5000, 0),
         check('throughput vs bare express', '≥ 50%', ratio === undefined ? undefined : ratio * 100, '%', (v) => v >= 50, 1),
-        check('RSS, peak during the run', '≤ 150 MB', r.rssPeakMB, ' MB', (v) => v <= 150, 1),
+        check(`RSS, peak during the run${ctx.compiled ? '' : ' (sources through tsx: ~30 MB above dist/)'}`, '≤ 150 MB', r.rssPeakMB, ' MB', (v) => v <= 150, 1),
         sustained(r.hit)(check('L1 cache hit p99 at 1,000 req/s (server-side scan)', '≤ 1 ms', r.hit?.server?.p99, ' ms', (v) => v <= 1, 3)),
       ];
       const notes = [
