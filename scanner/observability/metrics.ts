@@ -17,30 +17,38 @@ export const PREFIX = 'promptfirewall_';
 /** Fine enough for sub-millisecond scans (100 µs) and coarse enough for a slow model (5 s). */
 export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-/** Help for the keys that the cache, audit, model and shared-state components are expected to
- *  report (see StatSource). A source may report other keys; they get a generic help line. */
+/** Help for the keys that the shared-state, audit and model components report (through
+ *  statsOf over their `stats` objects; see sources.ts). Postgres is reached only by the audit log,
+ *  so its errors and availability are `audit_failures_total` and `audit_up`. A source may report
+ *  other keys; they get a generic help line. */
 export const WELL_KNOWN_STATS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   redis: {
-    errors_total: 'Redis commands that failed or timed out (the scan went on without L2).',
-    skipped_total: 'L2 lookups skipped because the circuit to Redis was open.',
-    circuit_open: '1 while the circuit breaker to Redis is open (Redis is being skipped), else 0.',
-  },
-  postgres: {
-    errors_total: 'Postgres statements that failed.',
-    circuit_open: '1 while the circuit breaker to Postgres is open (records are spooled), else 0.',
+    calls_total: 'Redis commands sent.',
+    failures_total: 'Redis commands that failed (the scan went on without L2).',
+    timeouts_total: 'Redis commands that exceeded their timeout.',
+    skipped_total: 'Redis calls skipped because Redis was disconnected or the circuit was open.',
+    circuit_open: '1 while the circuit breaker to Redis is open or half-open (Redis is being skipped), else 0.',
+    circuit_opens_total: 'Times the circuit breaker to Redis opened.',
   },
   audit: {
-    queue_depth: 'Audit records waiting in memory for the next batched write.',
-    spooled_records: 'Audit records held in the local spool while Postgres is unavailable.',
-    dropped_records_total: 'Audit records dropped because the queue and the spool were full.',
-    written_records_total: 'Audit records written to the audit log.',
-    flushes_total: 'Batched writes to the audit log.',
-    flush_errors_total: 'Batched writes to the audit log that failed (their records were spooled).',
+    queued: 'Audit records waiting in memory for the next batched write.',
+    spool_bytes: 'Bytes of audit records held in the local spool while Postgres is unavailable.',
+    up: '1 while the audit log can write to Postgres (schema applied, last write succeeded), else 0.',
+    enqueued_total: 'Audit records handed to the audit log.',
+    written_total: 'Audit records written to Postgres (from the queue or the spool).',
+    duplicates_total: 'Replayed audit records Postgres already had.',
+    spooled_total: 'Audit records put in the local spool because Postgres was unavailable.',
+    replayed_total: 'Spooled audit records written once Postgres was back.',
+    dropped_total: 'Audit records lost because the queue and the spool were full.',
+    rejected_total: 'Audit records Postgres refused for their content (kept in the rejected file).',
+    failures_total: 'Failed attempts to reach or write to Postgres.',
   },
   model: {
+    batches_total: 'Inference batches run by the classifier.',
+    items_total: 'Texts classified.',
+    queue_depth: 'Texts waiting for the next inference batch.',
     batch_size: 'Texts per inference batch of the classifier.',
     inference_seconds: 'Time of one inference batch of the classifier.',
-    queue_depth: 'Texts waiting for the next inference batch.',
   },
 };
 

@@ -8,6 +8,9 @@
 //     stats() { return { errors_total: this.errors, circuit_open: this.open ? 1 : 0 }; }
 //   }
 //   observability.addSource(redisLayer);            // → promptfirewall_redis_errors_total, …_circuit_open
+//
+// A component that already keeps a `stats` object of camelCase counters needs no changes:
+//   observability.addSource(statsOf('audit', () => audit.stats, ['queued', 'spoolBytes', 'up']));
 
 /**
  * A histogram kept as plain bucket counts (Prometheus semantics: a value lands in the first bucket
@@ -46,6 +49,24 @@ export interface StatSource {
   distributions?(): Record<string, Distribution>;
   /** One line of help per key, for /metrics (well-known keys have a default). */
   readonly help?: Readonly<Record<string, string>>;
+}
+
+const snake = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+
+/**
+ * A StatSource over a component's own stats object: camelCase keys become snake_case, the keys
+ * listed in `gauges` are gauges and every other key is a counter (`_total` appended).
+ */
+export function statsOf(name: string, read: () => object, gauges: readonly string[] = []): StatSource {
+  const gauge = new Set(gauges);
+  return {
+    name,
+    stats() {
+      const out: Record<string, number> = {};
+      for (const [k, v] of Object.entries(read())) if (typeof v === 'number') out[gauge.has(k) ? snake(k) : `${snake(k)}_total`] = v;
+      return out;
+    },
+  };
 }
 
 /** The sources of one process, keyed by name; /metrics and the dashboard read from here. */

@@ -5,7 +5,7 @@ import { Firewall } from '../../scanner/firewall.js';
 import { parseScanRequest } from '../../scanner/scan/request.js';
 import { RecentBlocks } from '../../scanner/observability/events.js';
 import { Observability } from '../../scanner/observability/observability.js';
-import { Distribution, SourceRegistry, type StatSource } from '../../scanner/observability/sources.js';
+import { Distribution, SourceRegistry, statsOf, type StatSource } from '../../scanner/observability/sources.js';
 import { RollingWindow } from '../../scanner/observability/window.js';
 import type { ScanEvent, ScanResult } from '../../scanner/scan/scanner.js';
 
@@ -66,6 +66,14 @@ describe('metrics', () => {
     assert.equal(sample(text, 'promptfirewall_model_batch_size_bucket{le="+Inf"}'), 4);
     assert.equal(sample(text, 'promptfirewall_model_batch_size_sum'), 23);
     assert.equal(sample(text, 'promptfirewall_model_batch_size_count'), 4);
+    obs.addSource(statsOf('audit', () => ({ queued: 2, written: 10, spoolBytes: 512, up: 1, state: 'ok' }), ['queued', 'spoolBytes', 'up']));
+    const audit = await metrics();
+    assert.match(audit, /# TYPE promptfirewall_audit_written_total counter/);
+    assert.match(audit, /# HELP promptfirewall_audit_written_total Audit records written to Postgres/);
+    assert.equal(sample(audit, 'promptfirewall_audit_written_total'), 10);
+    assert.match(audit, /# TYPE promptfirewall_audit_spool_bytes gauge/);
+    assert.equal(sample(audit, 'promptfirewall_audit_queued'), 2);
+    assert.ok(!audit.includes('promptfirewall_audit_state'), 'non-numeric fields are left out');
     assert.throws(() => obs.addSource({ name: 'redis', stats: () => ({}) }), /already registered/);
     assert.throws(() => new SourceRegistry().add({ name: 'Bad-Name', stats: () => ({}) }), /snake_case/);
     obs.close();
