@@ -18,6 +18,7 @@ export interface Row {
   serverP50?: number;
   serverP99?: number;
   errorRate: number;
+  errorReasons?: Record<string, number>;
   cpuPercent?: number;
   rssPeakMB?: number;
 }
@@ -69,6 +70,7 @@ export const row = (scenario: string, load: string, r: LoadResult, usage?: Proce
   serverP50: r.server?.p50,
   serverP99: r.server?.p99,
   errorRate: r.errorRate,
+  errorReasons: r.errorReasons,
   cpuPercent: usage?.cpuPercent,
   rssPeakMB: usage?.rssPeakMB,
 });

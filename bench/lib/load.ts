@@ -30,6 +30,8 @@ export interface LoadResult {
   latency: LatencyStats;
   /** Server-side latency (`latencyMs` of scan answers), when the answers carry it. */
   server?: LatencyStats;
+  /** Failed requests by reason ("HTTP 503", "ECONNRESET", "timeout", "no answer"). */
+  errorReasons?: Record<string, number>;
 }
 
 export type BodySource = () => string;
@@ -49,14 +51,18 @@ export interface OpenLoopOptions {
   durationS: number;
   warmupS?: number;
   body: BodySource;
-  /** Connections the client may open; requests beyond it queue in the client (and count as latency). */
+  /** Connections the client may open (64); requests beyond it queue in the client and count as
+   *  latency; one still queued `timeoutMs` after its due time is given up ("queued too long"). */
   connections?: number;
   timeoutMs?: number;
 }
 
 /** Sends `rate` requests per second, evenly spaced, for `durationS` after a warm-up. */
 export async function openLoop(o: OpenLoopOptions): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: o.connections ?? 256 });
+  // A bounded number of connections: past it requests wait in the client (their latency counts
+  // from the due time), so an overloaded server keeps answering instead of timing every request out.
+  const agent = new Agent({ keepAlive: true, maxSockets: o.connections ?? 64 });
+  const timeoutMs = o.timeoutMs ?? 5000;
   const target = new URL(o.url);
   const interval = 1000 / o.rate;
   const warmup = Math.round((o.warmupS ?? 0) * o.rate);
@@ -68,13 +74,15 @@ export async function openLoop(o: OpenLoopOptions): Promise<LoadResult> {
   let done = 0;
   let sent = 0;
   const live = new Set<ClientRequest>();
+  const reasons: Record<string, number> = {};
 
   const send = (i: number, due: number) => {
     let settled = false;
-    const finish = (ok: boolean, bodyText?: string) => {
+    const finish = (ok: boolean, bodyText?: string, reason?: string) => {
       if (settled) return;
       settled = true;
       live.delete(req);
+      if (!ok && i >= warmup) reasons[reason ?? 'error'] = (reasons[reason ?? 'error'] ?? 0) + 1;
       if (i >= warmup && ok) {
         client[recorded++] = performance.now() - due;
         const m = bodyText && SERVER_LATENCY.exec(bodyText);
@@ -88,13 +96,16 @@ export async function openLoop(o: OpenLoopOptions): Promise<LoadResult> {
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => finish(res.statusCode === 200, Buffer.concat(chunks).toString('utf8')));
-        res.on('error', () => finish(false));
+        res.on('end', () => finish(res.statusCode === 200, Buffer.concat(chunks).toString('utf8'), `HTTP ${res.statusCode}`));
+        res.on('error', (e: NodeJS.ErrnoException) => finish(false, undefined, e.code ?? e.message));
       },
     );
     live.add(req);
-    req.setTimeout(o.timeoutMs ?? 5000, () => req.destroy(new Error('timeout')));
-    req.on('error', () => finish(false));
+    req.on('socket', () => {
+      if (performance.now() - due > timeoutMs) req.destroy(Object.assign(new Error('queued too long'), { code: 'queued too long' }));
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
+    req.on('error', (e: NodeJS.ErrnoException) => finish(false, undefined, e.code ?? e.message));
     req.end(payload);
   };
 
@@ -110,13 +121,15 @@ export async function openLoop(o: OpenLoopOptions): Promise<LoadResult> {
     pump();
   });
   const sentAt = performance.now();
-  while (done < total && performance.now() - sentAt < (o.timeoutMs ?? 5000) + 1000) await new Promise((r) => setTimeout(r, 10));
+  while (done < total && performance.now() - sentAt < timeoutMs + 1000) await new Promise((r) => setTimeout(r, 10));
   // Requests still queued in the agent would otherwise go out on new sockets during the next run.
   for (const req of live) req.destroy();
   agent.destroy();
   const measured = total - warmup;
   // Every measured request that did not end in a 200 (error status, reset, timeout, no answer).
   const errors = measured - recorded;
+  const unanswered = errors - Object.values(reasons).reduce((a, b) => a + b, 0);
+  if (unanswered > 0) reasons['no answer'] = unanswered;
   return {
     mode: 'open',
     rate: o.rate,
@@ -127,6 +140,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<LoadResult> {
     errorRate: measured ? errors / measured : 0,
     latency: percentiles(client, recorded),
     server: serverRecorded ? percentiles(server, serverRecorded) : undefined,
+    errorReasons: errors ? reasons : undefined,
   };
 }
 

@@ -62,7 +62,9 @@ async function loadScanner(ctx: BenchContext, s: ScannerProcess, label: string, 
     if (s.child.exitCode !== null) throw new Error(`the scanner exited (${s.child.exitCode}): ${s.logs().slice(-2000)}`);
     out.rows.push(row(`${label}${scenario}`, load, m.result, m.usage));
     out.rssPeakMB = Math.max(out.rssPeakMB, m.usage.rssPeakMB);
-    ctx.log(`${label}${scenario} ${load}: ${m.result.throughput.toFixed(0)}/s p99 ${m.result.latency.p99.toFixed(2)} ms (server ${m.result.server?.p99.toFixed(3) ?? '–'} ms), errors ${m.result.errors}`);
+    ctx.log(
+      `${label}${scenario} ${load}: ${m.result.throughput.toFixed(0)}/s p99 ${m.result.latency.p99.toFixed(2)} ms (server ${m.result.server?.p99.toFixed(3) ?? '–'} ms), errors ${m.result.errors}${m.result.errorReasons ? ` ${JSON.stringify(m.result.errorReasons)}` : ''}`,
+    );
     return m.result;
   };
   const open = (rate: number, body: BodySource) => measure([pid], () => openLoop({ url, rate, durationS: p.openS, warmupS: p.warmupS, body }), s.url);
