@@ -29,7 +29,8 @@ export function proxyRoutes(firewall: Firewall, log: Logger): Routes {
     '/v1/chat/completions': { POST: [completion('chat')] },
     '/v1/completions': { POST: [completion('completions')] },
     '/v1/models': { GET: [models] },
-    '/v1/models/:model': { GET: [models] },
+    // Model ids may contain slashes (meta-llama/Llama-3.1-8B-Instruct).
+    '/v1/models/*model': { GET: [models] },
   };
 }
 
@@ -107,7 +108,9 @@ async function proxyCompletion(firewall: Firewall, log: Logger, endpoint: Endpoi
   if (!streaming) {
     const answer = await call.body(upstream);
     if (!upstream.ok) return sendUpstreamError(res, upstream, answer);
-    const verdict = proxy.response.enabled ? await answerWhole(firewall, endpoint, res, upstream, answer, prompt, req.ip) : 'allow';
+    let verdict: ScanResult['verdict'] = 'allow';
+    if (proxy.response.enabled) verdict = await answerWhole(firewall, endpoint, res, upstream, answer, prompt, req.ip);
+    else sendWhole(res, upstream, answer);
     return logDone(log, { id, endpoint, promptVerdict, responseVerdict: verdict, stream: false, started });
   }
   const guard = await answerStream(firewall, endpoint, res, upstream, call, prompt);
@@ -191,9 +194,11 @@ async function answerStream(firewall: Firewall, endpoint: Endpoint, res: Respons
     let read: Awaited<ReturnType<typeof reader.read>>;
     try {
       read = await reader.read();
+      // The idle deadline is the upstream's: a slow reader downstream must not trip it.
+      call.disarm();
     } catch (err) {
       if (call.wasCancelled || res.destroyed) return guard;
-      // The upstream failed mid-stream: what was scanned so far has been sent; say why it stops.
+      // The upstream failed mid-stream. Text not yet scanned (or held back) is dropped; say why it stops.
       res.end(sseError(call.failure(err)));
       return guard;
     }
@@ -205,7 +210,6 @@ async function answerStream(firewall: Firewall, endpoint: Endpoint, res: Respons
     guard.push(parser.push(read.value));
     if (await emit(await guard.step())) return guard;
   }
-  call.disarm();
   if (guard) {
     guard.push(parser.end());
     if (await emit(await guard.step(true))) return guard;

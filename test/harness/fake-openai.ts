@@ -3,6 +3,7 @@
 // scripted per model name, so tests never interfere; everything it receives is recorded.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import express from 'express';
 
 export interface Script {
@@ -66,6 +67,12 @@ export async function startFakeUpstream(port = 0): Promise<FakeUpstream> {
     received.push({ method: 'GET', path: req.path, headers: req.headers, body: undefined });
     res.setHeader('x-request-id', 'upstream-models');
     res.json({ object: 'list', data: [{ id: 'fake-model', object: 'model', created: 1700000000, owned_by: 'fake' }] });
+  });
+
+  app.get('/v1/models/*id', (req, res) => {
+    received.push({ method: 'GET', path: req.path, headers: req.headers, body: undefined });
+    const id = (req.params as { id: string[] }).id.join('/');
+    res.json({ id, object: 'model', created: 1700000000, owned_by: 'fake' });
   });
 
   const answer = (kind: 'chat' | 'completions') => async (req: express.Request, res: express.Response) => {
@@ -137,4 +144,13 @@ export async function startFakeUpstream(port = 0): Promise<FakeUpstream> {
     start: () => listen(bound),
     close: stop,
   };
+}
+
+// Run on its own (the proxy bench does, so that the fake does not share the client's event loop):
+//   node --import tsx test/harness/fake-openai.ts '{"model": {script}}'   prints its base URL
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const fake = await startFakeUpstream();
+  for (const [model, script] of Object.entries(JSON.parse(process.argv[2] ?? '{}') as Record<string, Script>)) fake.script(model, script);
+  process.stdout.write(`${fake.url}\n`);
+  process.once('SIGTERM', () => void fake.close().then(() => process.exit(0)));
 }

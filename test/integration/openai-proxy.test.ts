@@ -169,6 +169,8 @@ describe('OpenAI-compatible proxy: requests', () => {
     const got = fake.received.at(-1)!;
     assert.equal(got.path, '/v1/models');
     assert.equal(got.headers.authorization, 'Bearer sk-client-key');
+    const one = await client.models.retrieve('meta-llama/Llama-3.1-8B-Instruct');
+    assert.equal(one.id, 'meta-llama/Llama-3.1-8B-Instruct');
   });
 
   it('answers malformed requests in OpenAI\'s error shape', async () => {
