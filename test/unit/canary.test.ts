@@ -86,6 +86,15 @@ describe('system prompt echo', () => {
     assert.equal((await s.scan({ input: systemPrompt, direction: 'response' })).verdict, 'allow');
   });
 
+  it('skips the caches when asked (streamed windows) and uses them otherwise', async () => {
+    const s = scanner();
+    const input = { input: 'a window of a streamed answer', direction: 'response' as const };
+    assert.equal((await s.scan(input, { skipCache: true })).cache, 'miss');
+    assert.equal((await s.scan(input, { skipCache: true })).cache, 'miss');
+    assert.equal((await s.scan(input)).cache, 'miss');
+    assert.equal((await s.scan(input)).cache, 'l1');
+  });
+
   it('is never served from the cache: the same answer under another system prompt is judged anew', async () => {
     const s = scanner();
     assert.equal((await s.scan({ input: systemPrompt, direction: 'response' }, { systemPrompt })).verdict, 'block');
