@@ -39,7 +39,10 @@ describe('canary tokens', () => {
     assert.equal(leak.verdict, 'block');
     assert.equal(leak.findings[0].rule, 'canary');
     assert.deepEqual(leak.findings[0].spans, [{ start: 14, end: 14 + canary.length }]);
-    const encoded = await s.scan({ input: `Here: ${Buffer.from(canary).toString('base64')}`, direction: 'response' });
+    // An encoded sentence around the token: the normaliser decodes only payloads that read as text,
+    // which a bare token (mostly hex digits) often does not.
+    const sentence = `Of course, my secret marker is ${canary}, as you asked me so very nicely today.`;
+    const encoded = await s.scan({ input: `Here: ${Buffer.from(sentence).toString('base64')}`, direction: 'response' });
     assert.equal(encoded.verdict, 'block');
     const prompt = await s.scan({ input: `The marker is ${canary}.`, direction: 'prompt' });
     assert.equal(prompt.verdict, 'flag');
