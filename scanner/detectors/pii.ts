@@ -63,7 +63,7 @@ function emails(text: string, out: Candidate[]): void {
 
 const INTERNATIONAL = /(?<![\w+])\+\d[\d ().-]{6,22}\d(?!\w)(?![.-]\d)/g;
 const NANP = /(?<![\w+.-])(?:1[ .-]?)?(?:\(([2-9]\d\d)\) ?|([2-9]\d\d)([-. ]))\d{3}([-. ])\d{4}(?![\w])(?![.-]\d)/g;
-const TRUNK = /(?<![\w+.,/-])0\d{1,4}(?:[ /-]\d{2,8}){1,4}(?![\w])(?![.,/-]\d)/g;
+const TRUNK = /(?<![\w+.,/-])0\d{1,4}(?:[ -]\d{2,8}){1,4}(?![\w])(?![.,/-]\d)/g;
 const FRENCH = /(?<![\w+.-])0[1-9](?:([ .])\d\d)(?:\1\d\d){3}(?![\w])(?![.-]\d)/g;
 
 function countDigits(s: string): number {
@@ -230,7 +230,8 @@ function ibans(text: string, out: Candidate[]): void {
 // --- IP addresses ------------------------------------------------------------------------------
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
-const IPV4 = new RegExp(`(?<![\\w.])${OCTET}(?:\\.${OCTET}){3}(?!\\w)(?!\\.\\d)`, 'g');
+// Not after "-" either: "WinPython-64bit-3.4.2.4" is a version.
+const IPV4 = new RegExp(`(?<![\\w.-])${OCTET}(?:\\.${OCTET}){3}(?!\\w)(?!\\.\\d)`, 'g');
 const IPV6 = /(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{2,39}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:])/g;
 // Addresses that identify no one: resolvers everyone uses.
 const WELL_KNOWN_V4 = new Set(['8.8.8.8', '8.8.4.4', '1.1.1.1', '1.0.0.1', '9.9.9.9', '208.67.222.222', '208.67.220.220']);

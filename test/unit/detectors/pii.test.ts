@@ -74,6 +74,7 @@ describe('pii: no redaction of what only looks like personal data', () => {
     ['years and counts', 'In 2024 we sold 1500000 units across 12 countries'],
     ['version string', 'Upgrade to version 1.2.3.4 and restart'],
     ['short version', 'node v20.11.1 and python 3.12.2'],
+    ['version in a path', 'C:\\WinPython-64bit-3.4.2.4\\python-3.4.2.amd64\\lib'],
     ['OID', 'the OID 1.3.6.1.4.1.311 identifies Microsoft'],
     ['ISO date', 'Meeting on 2024-01-15 at 10:30:00'],
     ['numeric date', 'born 12/05/1990, moved 05.12.2003'],
