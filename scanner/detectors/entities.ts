@@ -22,9 +22,20 @@ export const ENTITY_VIEWS: readonly ViewKind[] = ['text', 'hidden', 'base64', 'h
 export function resolveOverlaps<T extends { start: number; end: number; score: number }>(matches: T[]): T[] {
   if (matches.length < 2) return matches;
   const byStrength = [...matches].sort((a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start);
+  // Kept matches, disjoint and ordered by start: a binary search finds the neighbours of a candidate.
   const kept: T[] = [];
-  for (const c of byStrength) if (!kept.some((k) => c.start < k.end && k.start < c.end)) kept.push(c);
-  return kept.sort((a, b) => a.start - b.start);
+  for (const c of byStrength) {
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (kept[mid].start < c.start) lo = mid + 1;
+      else hi = mid;
+    }
+    if ((lo > 0 && kept[lo - 1].end > c.start) || (lo < kept.length && kept[lo].start < c.end)) continue;
+    kept.splice(lo, 0, c);
+  }
+  return kept;
 }
 
 export function entityDetector(name: string, category: Category, find: (text: string) => EntityMatch[]): Detector {

@@ -60,8 +60,8 @@ interface TokenRule {
   placeholder: string;
   label: string;
   re: RegExp;
-  /** Cheap substring that every match contains; the regex is skipped when it is absent. */
-  quick: string;
+  /** Substrings one of which every match contains; the regex is skipped when all are absent. */
+  quick: string[];
   score: (m: RegExpExecArray, text: string) => number;
 }
 
@@ -85,7 +85,7 @@ const TOKENS: TokenRule[] = [
     placeholder: '[AWS_ACCESS_KEY]',
     label: 'AWS access key id',
     re: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
-    quick: 'A',
+    quick: ['AKIA', 'ASIA', 'ABIA', 'ACCA'],
     score: fixed(0.95),
   },
   {
@@ -93,7 +93,7 @@ const TOKENS: TokenRule[] = [
     placeholder: '[GITHUB_TOKEN]',
     label: 'GitHub token',
     re: new RegExp(`${B}(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})${E}`, 'g'),
-    quick: 'g',
+    quick: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
     score: fixed(0.98),
   },
   {
@@ -101,7 +101,7 @@ const TOKENS: TokenRule[] = [
     placeholder: '[GITLAB_TOKEN]',
     label: 'GitLab personal access token',
     re: new RegExp(`${B}glpat-[A-Za-z0-9_-]{20,64}${E}`, 'g'),
-    quick: 'glpat-',
+    quick: ['glpat-'],
     score: fixed(0.97),
   },
   {
@@ -109,7 +109,7 @@ const TOKENS: TokenRule[] = [
     placeholder: '[SLACK_TOKEN]',
     label: 'Slack token',
     re: new RegExp(`${B}(?:xox[baprs]-[A-Za-z0-9-]{10,250}|xapp-\\d-[A-Za-z0-9-]{10,250})${E}`, 'g'),
-    quick: 'x',
+    quick: ['xox', 'xapp-'],
     score: (m) => (/\d/.test(m[0]) ? 0.97 : 0),
   },
   {
@@ -117,7 +117,7 @@ const TOKENS: TokenRule[] = [
     placeholder: '[SLACK_WEBHOOK]',
     label: 'Slack webhook URL',
     re: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]{20,200}/g,
-    quick: 'hooks.slack.com',
+    quick: ['hooks.slack.com'],
     score: fixed(0.97),
   },
   {
@@ -125,7 +125,7 @@ const TOKENS: TokenRule[] = [
     placeholder: '[STRIPE_KEY]',
     label: 'Stripe secret key',
     re: new RegExp(`${B}(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}|whsec_[A-Za-z0-9]{32,128})${E}`, 'g'),
-    quick: '_',
+    quick: ['_live_', '_test_', 'whsec_'],
     score: (m) => (m[0].includes('_test_') ? 0.95 : 0.97),
   },
   {
@@ -133,7 +133,7 @@ const TOKENS: TokenRule[] = [
     placeholder: '[GOOGLE_API_KEY]',
     label: 'Google API key',
     re: new RegExp(`${B}AIza[0-9A-Za-z_-]{35}${E}`, 'g'),
-    quick: 'AIza',
+    quick: ['AIza'],
     score: fixed(0.97),
   },
   {
@@ -141,7 +141,7 @@ const TOKENS: TokenRule[] = [
     placeholder: '[ANTHROPIC_API_KEY]',
     label: 'Anthropic API key',
     re: new RegExp(`${B}sk-ant-[A-Za-z0-9_-]{32,255}${E}`, 'g'),
-    quick: 'sk-ant-',
+    quick: ['sk-ant-'],
     score: fixed(0.99),
   },
   {
@@ -149,7 +149,7 @@ const TOKENS: TokenRule[] = [
     placeholder: '[OPENAI_API_KEY]',
     label: 'OpenAI API key',
     re: new RegExp(`${B}sk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?([A-Za-z0-9_-]{32,255})${E}`, 'g'),
-    quick: 'sk-',
+    quick: ['sk-'],
     // "sk-" and a long kebab-case name is not a key: keys mix cases and digits.
     score: (m) => (m[0].includes('T3BlbkFJ') ? 0.98 : mixed(m[1]) ? 0.95 : 0),
   },
@@ -158,7 +158,7 @@ const TOKENS: TokenRule[] = [
     placeholder: '[HUGGINGFACE_TOKEN]',
     label: 'Hugging Face token',
     re: new RegExp(`${B}hf_[A-Za-z]{34}${E}`, 'g'),
-    quick: 'hf_',
+    quick: ['hf_'],
     score: (m) => (mixed(m[0].replace('hf_', '0')) ? 0.95 : 0),
   },
   {
@@ -166,7 +166,7 @@ const TOKENS: TokenRule[] = [
     placeholder: '[NPM_TOKEN]',
     label: 'npm access token',
     re: new RegExp(`${B}npm_[A-Za-z0-9]{36}${E}`, 'g'),
-    quick: 'npm_',
+    quick: ['npm_'],
     score: (m) => (mixed(m[0]) ? 0.97 : 0),
   },
   {
@@ -174,15 +174,16 @@ const TOKENS: TokenRule[] = [
     placeholder: '[SENDGRID_KEY]',
     label: 'SendGrid API key',
     re: new RegExp(`${B}SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}${E}`, 'g'),
-    quick: 'SG.',
+    quick: ['SG.'],
     score: fixed(0.97),
   },
   {
     rule: 'jwt',
     placeholder: '[JWT]',
     label: 'JSON web token',
-    re: new RegExp(`${B}(ey[A-Za-z0-9_-]{10,4096})\\.ey[A-Za-z0-9_-]{10,8192}\\.[A-Za-z0-9_-]{0,1024}${E}`, 'g'),
-    quick: 'ey',
+    // A header is a JSON object: base64 of '{"' is "eyJ".
+    re: new RegExp(`${B}(eyJ[A-Za-z0-9_-]{10,4096})\\.ey[A-Za-z0-9_-]{10,8192}\\.[A-Za-z0-9_-]{0,1024}${E}`, 'g'),
+    quick: ['eyJ'],
     score: jwtScore,
   },
 ];
@@ -196,13 +197,15 @@ const PEM_MAX_BODY = 8192;
 function privateKeys(text: string, out: Candidate[]): void {
   if (!text.includes('-----BEGIN')) return;
   PEM_BEGIN.lastIndex = 0;
+  // The next "-----END " at or after the current header (-1: none left), searched once for all the
+  // headers before it, so that many headers without an end do not cost n².
+  let nextEnd = 0;
   for (let m = PEM_BEGIN.exec(text); m; m = PEM_BEGIN.exec(text)) {
     const bodyStart = m.index + m[0].length;
     const endMarker = `-----END ${m[1]}PRIVATE KEY${m[2] ?? ''}-----`;
-    // Look for the end within a key's length only: many headers without one must not cost n².
-    const found = text.slice(bodyStart, bodyStart + PEM_MAX_BODY + endMarker.length).indexOf(endMarker);
-    const complete = found >= 0;
-    const end = bodyStart + found;
+    if (nextEnd !== -1 && nextEnd < bodyStart) nextEnd = text.indexOf('-----END ', bodyStart);
+    const end = nextEnd;
+    const complete = end >= 0 && end - bodyStart <= PEM_MAX_BODY && text.startsWith(endMarker, end);
     const body = complete ? text.slice(bodyStart, end) : text.slice(bodyStart, bodyStart + 80);
     // A header over "..." is documentation; a header over base64 is a key.
     const keyMaterial = (body.match(/[A-Za-z0-9+/=]/g)?.length ?? 0) >= 64;
@@ -261,18 +264,28 @@ function credentialsInText(text: string, out: Candidate[]): void {
 
 const SECRET_NAME =
   '(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?token|access[_-]?token|refresh[_-]?token|credentials?)';
-// name (with prefixes and suffixes: DB_PASSWORD, aws.secret_key) · optional closing quote · operator · value
+// Where a name may be: every SECRET_NAME contains one of these words.
+const SECRET_WORD = /pass|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential/gi;
+// From the start of the identifier around such a word: name (with prefixes and suffixes: DB_PASSWORD,
+// aws.secret_key) · optional closing quote · operator · quoted or bare value.
 const ASSIGNMENT = new RegExp(
-  `(?<![A-Za-z0-9_.-])((?:[A-Za-z0-9]{1,32}[_.-]){0,6}${SECRET_NAME}(?:[_.-][A-Za-z0-9]{1,32}){0,4})["']?([ \\t]*)(:=|=>|=(?!=)|:(?!:))([ \\t]*)(?:(["'\`])([^"'\`\\n]{1,256})\\5|([^\\s"'\`,;]{1,256}))`,
-  'dgi',
+  `((?:[A-Za-z0-9]{1,32}[_.-]){0,6}${SECRET_NAME}(?:[_.-][A-Za-z0-9]{1,32}){0,4})["']?([ \\t]*)(:=|=>|=(?!=)|:(?!:))([ \\t]*)(?:(["'\`])([^"'\`\\n]{1,256})\\5|([^\\s"'\`,;]{1,256}))`,
+  'dyi',
 );
+const MAX_NAME = 6 * 33 + 40;
+const isNameChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45;
 const PASSWORD_NAME = /pass|pwd/i;
-const SECRET_WORD = /pass|pwd|secret|token|key|credential/i;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*(?:(?:\.|\?\.|::)[A-Za-z_$][\w$]*)*(?:\(.*\)?|\[.*\]?)?[;)]*$/;
 
 function assignments(text: string, out: Candidate[]): void {
-  ASSIGNMENT.lastIndex = 0;
-  for (let m = ASSIGNMENT.exec(text); m; m = ASSIGNMENT.exec(text)) {
+  SECRET_WORD.lastIndex = 0;
+  for (let w = SECRET_WORD.exec(text); w; w = SECRET_WORD.exec(text)) {
+    let from = w.index;
+    while (from > 0 && w.index - from < MAX_NAME && isNameChar(text.charCodeAt(from - 1))) from--;
+    ASSIGNMENT.lastIndex = from;
+    const m = ASSIGNMENT.exec(text);
+    if (!m) continue;
+    SECRET_WORD.lastIndex = m.index + m[0].length;
     const name = m[1];
     const quoted = m[6] !== undefined;
     const value = quoted ? m[6] : m[7];
@@ -288,15 +301,15 @@ function assignments(text: string, out: Candidate[]): void {
       if (!tokenLike) continue;
     }
     if (!quoted && !envStyle && /[([]/.test(value)) continue;
-    if (/^\d+$/.test(value) && !PASSWORD_NAME.test(name)) continue;
-    let score = 0;
+    const password = PASSWORD_NAME.test(name);
+    if (/^\d+$/.test(value) && !password) continue;
+    let score = 0.6;
     if (value.length >= 16 && h >= 3.5 && classes >= 2) score = 0.9;
-    else if (PASSWORD_NAME.test(name) && value.length >= 8 && h >= 2.75 && classes >= 3) score = 0.9;
-    else if (value.length >= 6) score = 0.6;
+    else if (password && value.length >= 8 && h >= 2.75 && classes >= 3) score = 0.9;
     out.push({
-      rule: PASSWORD_NAME.test(name) ? 'password_assignment' : 'secret_assignment',
+      rule: password ? 'password_assignment' : 'secret_assignment',
       placeholder: '[SECRET]',
-      label: `value assigned to a ${PASSWORD_NAME.test(name) ? 'password' : 'secret'} name${score < 0.9 ? ' (low entropy)' : ''}`,
+      label: `value assigned to a ${password ? 'password' : 'secret'} name${score < 0.9 ? ' (low entropy)' : ''}`,
       start,
       end,
       score,
@@ -310,7 +323,7 @@ function assignments(text: string, out: Candidate[]): void {
 export function findSecrets(text: string): Candidate[] {
   const out: Candidate[] = [];
   for (const t of TOKENS) {
-    if (!text.includes(t.quick)) continue;
+    if (!t.quick.some((q) => text.includes(q))) continue;
     t.re.lastIndex = 0;
     for (let m = t.re.exec(text); m; m = t.re.exec(text)) {
       const score = t.score(m, text);
@@ -320,7 +333,7 @@ export function findSecrets(text: string): Candidate[] {
   privateKeys(text, out);
   awsSecrets(text, out);
   credentialsInText(text, out);
-  if (SECRET_WORD.test(text)) assignments(text, out);
+  assignments(text, out);
   return resolveOverlaps(out);
 }
 
