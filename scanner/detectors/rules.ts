@@ -187,8 +187,10 @@ export interface RulesDetectorOptions {
   prefilter?: boolean;
 }
 
+export type RuleInfo = Pick<CompiledRule, 'id' | 'category' | 'weight'>;
+
 export interface RuleMatch {
-  rule: Pick<CompiledRule, 'id' | 'category' | 'weight'>;
+  rule: RuleInfo;
   /** Index of the view the spans refer to. */
   view: number;
   spans: Span[];
@@ -196,7 +198,7 @@ export interface RuleMatch {
 
 export interface RulesDetector extends Detector {
   /** Every rule id with its category and weight, for /v1/info and the quality bench. */
-  readonly rules: ReadonlyArray<Pick<CompiledRule, 'id' | 'category' | 'weight'>>;
+  readonly rules: readonly RuleInfo[];
   /** Which rules matched where; `detect` turns these into findings. */
   matches(input: Normalised): RuleMatch[];
   detect(input: Normalised, ctx?: ScanContext): ViewFinding[];
@@ -219,8 +221,6 @@ function atLineStart(input: Normalised, view: TextView, at: number): boolean {
   }
   return false;
 }
-
-type Hit = RuleMatch;
 
 export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDetector {
   const dir = options.dir ?? DEFAULT_RULES_DIR;
@@ -252,8 +252,9 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
     for (const [first, ...rest] of r.keys) for (const k of first) byKey.set(k, [...(byKey.get(k) ?? []), { rule: i, rest }]);
   });
   const wake = new Uint8Array(rules.length);
+  const info: RuleInfo[] = rules.map(({ id, category, weight }) => ({ id, category, weight }));
 
-  function scanView(input: Normalised, v: number, hits: Hit[], seen: Map<string, number>): void {
+  function scanView(input: Normalised, v: number, hits: RuleMatch[], seen: Map<string, number>): void {
     const view = input.views[v];
     const text = view.text;
     wake.fill(0);
@@ -270,7 +271,7 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
       const rule = rules[r];
       const re = rule.re;
       re.lastIndex = 0;
-      let hit: Hit | undefined;
+      let hit: RuleMatch | undefined;
       for (let m = re.exec(text); m !== null; m = re.exec(text)) {
         if (m[0].length === 0) {
           re.lastIndex++;
@@ -287,7 +288,7 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
         const first = seen.get(key);
         if (first === undefined) seen.set(key, v);
         else if (first !== v) continue;
-        hit ??= { rule, view: v, spans: [] };
+        hit ??= { rule: info[r], view: v, spans: [] };
         hit.spans.push({ start: m.index, end });
         if (hit.spans.length >= MAX_SPANS_PER_RULE) break;
       }
@@ -296,7 +297,7 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
   }
 
   function matches(input: Normalised): RuleMatch[] {
-    const hits: Hit[] = [];
+    const hits: RuleMatch[] = [];
     const seen = new Map<string, number>();
     for (let v = 0; v < input.views.length; v++) if (READS.includes(input.views[v].kind)) scanView(input, v, hits, seen);
     return hits;
@@ -307,7 +308,7 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
     categories: RULE_CATEGORIES,
     views: READS,
     version: hash.digest('hex').slice(0, 12),
-    rules: rules.map(({ id, category, weight }) => ({ id, category, weight })),
+    rules: info,
     matches,
     detect(input: Normalised): ViewFinding[] {
       const hits = matches(input);
@@ -321,7 +322,7 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
  * category's score (noisy-OR over the distinct rules matched in all views), so a policy that takes
  * the highest score per category sees the combined evidence.
  */
-function findings(input: Normalised, hits: Hit[]): ViewFinding[] {
+function findings(input: Normalised, hits: RuleMatch[]): ViewFinding[] {
   const out: ViewFinding[] = [];
   for (const category of RULE_CATEGORIES) {
     const mine = hits.filter((h) => h.rule.category === category);
