@@ -41,7 +41,8 @@ interface Candidate {
 /** Words that just before a number say what it is. */
 const PHONE_CONTEXT = /(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|contact|reach me|t[ée]l[ée]phone|telefon|tel[ée]fono|telefone|handy|cellulare|celular|portable|n[uú]mero|nummer)\b[^\d]{0,12}$/i;
 const SSN_CONTEXT = /(?:ssn|social security|soc\.? ?sec|tax ?id|itin)\b[^\d]{0,16}$/i;
-const VERSION_CONTEXT = /(?:version|ver\.?|release|build|rev|firmware|v)\s*$/i;
+// Dotted numbers after these words are versions or section numbers, not addresses.
+const VERSION_CONTEXT = /(?:version|ver\.?|release|build|rev|firmware|v|sections?|sec\.|§|chapter|clause|step)[\s[(]*$/i;
 const hasContext = (re: RegExp, text: string, at: number) => re.test(text.slice(Math.max(0, at - 40), at));
 
 // --- e-mail ----------------------------------------------------------------------------------
@@ -64,7 +65,8 @@ function emails(text: string, out: Candidate[]): void {
 const INTERNATIONAL = /(?<![\w+])\+\d[\d ().-]{6,22}\d(?!\w)(?![.-]\d)/g;
 const NANP = /(?<![\w+.-])(?:1[ .-]?)?(?:\(([2-9]\d\d)\) ?|([2-9]\d\d)([-. ]))\d{3}([-. ])\d{4}(?![\w])(?![.-]\d)/g;
 const TRUNK = /(?<![\w+.,/-])0\d{1,4}(?:[ -]\d{2,8}){1,4}(?![\w])(?![.,/-]\d)/g;
-const FRENCH = /(?<![\w+.-])0[1-9](?:([ .])\d\d)(?:\1\d\d){3}(?![\w])(?![.-]\d)/g;
+// Five pairs, not inside a longer run of pairs (a hex dump: "08 00 00 00 00 00 28 13").
+const FRENCH = /(?<![\w+.-])(?<![0-9A-Fa-f]{2} )0[1-9](?:([ .])\d\d)(?:\1\d\d){3}(?![\w])(?![.-]\d)(?! [0-9A-Fa-f]{2}\b)/g;
 
 function countDigits(s: string): number {
   let n = 0;
@@ -230,9 +232,10 @@ function ibans(text: string, out: Candidate[]): void {
 // --- IP addresses ------------------------------------------------------------------------------
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
-// Not after "-" either: "WinPython-64bit-3.4.2.4" is a version.
-const IPV4 = new RegExp(`(?<![\\w.-])${OCTET}(?:\\.${OCTET}){3}(?!\\w)(?!\\.\\d)`, 'g');
-const IPV6 = /(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{2,39}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:])/g;
+// Not after "-" or "@", nor before "-rc", ".in-addr" or "](": "WinPython-64bit-3.4.2.4", "v8@3.14.5.9",
+// "1.2.3.4-rc.1" are versions and "[11.6.2.2](…)" is a linked section number.
+const IPV4 = new RegExp(`(?<![\\w.@-])${OCTET}(?:\\.${OCTET}){3}(?!\\w)(?!\\.\\w)(?!-[A-Za-z])(?!\\]\\()(/\\d{1,2}(?!\\d))?`, 'g');
+const IPV6 = /(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)([0-9A-Fa-f:]{2,39}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?)(?![\w:])(\/\d{1,3}(?!\d))?/g;
 // Addresses that identify no one: resolvers everyone uses.
 const WELL_KNOWN_V4 = new Set(['8.8.8.8', '8.8.4.4', '1.1.1.1', '1.0.0.1', '9.9.9.9', '208.67.222.222', '208.67.220.220']);
 
@@ -247,25 +250,27 @@ function internalV4(o: number[]): boolean {
   );
 }
 
+// A network in CIDR notation ("10.0.0.0/8", "2001:470::/32") identifies no one.
 function ips(text: string, out: Candidate[]): void {
   if (text.includes('.')) {
     IPV4.lastIndex = 0;
     for (let m = IPV4.exec(text); m; m = IPV4.exec(text)) {
       if (hasContext(VERSION_CONTEXT, text, m.index)) continue;
-      const internal = WELL_KNOWN_V4.has(m[0]) || internalV4(m[0].split('.').map(Number));
-      out.push({ entity: 'ipv4', start: m.index, end: m.index + m[0].length, score: internal ? 0.5 : 0.8 });
+      const address = m[1] ? m[0].slice(0, -m[1].length) : m[0];
+      const internal = m[1] !== undefined || WELL_KNOWN_V4.has(address) || internalV4(address.split('.').map(Number));
+      out.push({ entity: 'ipv4', start: m.index, end: m.index + address.length, score: internal ? 0.5 : 0.8 });
     }
   }
   if (text.includes(':')) {
     IPV6.lastIndex = 0;
     for (let m = IPV6.exec(text); m; m = IPV6.exec(text)) {
-      const a = m[0];
+      const a = m[1];
       if (!isIPv6(a)) continue;
       // "::" alone, or "dead::beef": too little to be an address someone wrote on purpose.
       const groups = a.split(':').filter(Boolean).length;
       if (!/\d/.test(a) || (a.includes('::') ? groups < 2 : groups < 8)) continue;
-      const lower = a.toLowerCase();
-      const internal = /^(?:::1$|::ffff:|fe[89ab]|f[cd]|2001:0?db8:|ff)/.test(lower);
+      // Loopback, mapped, link-local, unique-local, documentation, benchmarking, NAT64, multicast.
+      const internal = m[2] !== undefined || /^(?:::1$|::ffff:|fe[89ab]|f[cd]|2001:0?db8:|2001:0?2:|64:ff9b:|ff)/.test(a.toLowerCase());
       out.push({ entity: 'ipv6', start: m.index, end: m.index + a.length, score: internal ? 0.5 : 0.8 });
     }
   }

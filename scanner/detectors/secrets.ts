@@ -52,6 +52,9 @@ const PLACEHOLDER_VALUE =
   /^(?:\$\{.*\}|\$\(.*\)|\$[A-Za-z_]\w*|\{\{.*\}\}|<[^>]*>|\[[^\]]*\]|%[A-Za-z_]\w*%|[*•x.…-]+|null|nil|none|undefined|true|false|changeme|change_?it|change_?me|password\d*|passwd|pass|secret|token|api_?key|example|dummy|test(?:ing)?|sample|placeholder|redacted|hidden|replace_?me|todo|tbd|foo|bar|baz|qwerty|admin|root|default|empty|string|str|number|int|bool|boolean|any|unknown|bytes)$/i;
 const PLACEHOLDER_PART = /your[_ -]|_here\b|example|placeholder|replace|changeme|xxxx|\*\*\*|process\.env|os\.environ|getenv|secrets\.|vault:|\{\{|\$\{/i;
 export const isPlaceholder = (v: string) => PLACEHOLDER_VALUE.test(v) || PLACEHOLDER_PART.test(v);
+// Values that name what they stand for ("somepassword", "fallback-password", "test-secret") are
+// usually documentation: reported, but below the default threshold.
+const SELF_DESCRIBING = /pass(?:word|wd)|secret|pwd|dummy|sample|test/i;
 
 // --- tokens with a known format ----------------------------------------------------------------
 
@@ -247,7 +250,8 @@ function credentialsInText(text: string, out: Candidate[]): void {
     for (let m = URL_PASSWORD.exec(text); m; m = URL_PASSWORD.exec(text)) {
       const [start, end] = m.indices![1];
       if (isPlaceholder(m[1])) continue;
-      out.push({ rule: 'url_password', placeholder: '[SECRET]', label: 'password in a URL', start, end, score: 0.9 });
+      const score = SELF_DESCRIBING.test(m[1]) ? 0.6 : 0.9;
+      out.push({ rule: 'url_password', placeholder: '[SECRET]', label: 'password in a URL', start, end, score });
     }
   }
   if (/bearer/i.test(text)) {
@@ -304,7 +308,8 @@ function assignments(text: string, out: Candidate[]): void {
     const password = PASSWORD_NAME.test(name);
     if (/^\d+$/.test(value) && !password) continue;
     let score = 0.6;
-    if (value.length >= 16 && h >= 3.5 && classes >= 2) score = 0.9;
+    if (SELF_DESCRIBING.test(value)) score = 0.6;
+    else if (value.length >= 16 && h >= 3.5 && classes >= 2) score = 0.9;
     else if (password && value.length >= 8 && h >= 2.75 && classes >= 3) score = 0.9;
     out.push({
       rule: password ? 'password_assignment' : 'secret_assignment',

@@ -95,6 +95,10 @@ describe('pii: no redaction of what only looks like personal data', () => {
     ['C++ scope', 'use std::vector and a::b::c'],
     ['three spaced quantities', 'we measured 555 123 4567 grams in three batches'],
     ['table of numbers', '0 100 200 300 400'],
+    ['hex dump', '<Buffer 08 00 00 00 00 00 00 00 28 13 de 02>'],
+    ['section numbers', 'defined in ECMA-262 sections 7.6.1.1 and [11.6.2.2](http://es5.github.io)'],
+    ['package versions', 'node@0.10.33 v8@3.14.5.9, release 1.2.3.4-rc.1'],
+    ['reverse DNS name', 'look up 42.2.0.192.in-addr.arpa'],
     ['phone-shaped math', '2 + 2 = 4 and 10 - 3 = 7'],
   ];
   for (const [name, text] of benign)

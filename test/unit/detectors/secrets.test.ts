@@ -141,6 +141,14 @@ describe('secrets: no false positives', () => {
     }
   });
 
+  test('values that describe themselves are documentation: reported below the threshold', () => {
+    for (const text of ['postgres://someuser:somepassword@somehost:5432/db', 'redisOptions: { password: "fallback-password-123" }']) {
+      const { findings } = scan(text);
+      assert.equal(findings.length, 1, text);
+      assert.ok(findings[0].score < THRESHOLD, `${text} ${findings[0].score}`);
+    }
+  });
+
   test('a PEM header without key material is reported below the threshold', () => {
     const { findings } = scan('-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----');
     assert.equal(findings.length, 1);
