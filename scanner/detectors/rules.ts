@@ -44,7 +44,7 @@ const PackSchema = z
   })
   .strict();
 
-export type RuleSpec = z.output<typeof RuleSchema>;
+type RuleSpec = z.output<typeof RuleSchema>;
 
 /** A rule pack that failed to load; `file` and `rule` say where. */
 export class RulePackError extends Error {

@@ -32,7 +32,8 @@ function fold(c: number): string {
 const SPELLINGS: Record<string, string[]> = { ä: ['ae'], ö: ['oe'], ü: ['ue'], ß: ['ss'] };
 
 /** The keys of every word start in `text`: positions after anything but an ASCII letter. */
-export function textKeys(text: string, into: Set<string> = new Set()): Set<string> {
+export function textKeys(text: string): Set<string> {
+  const into = new Set<string>();
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
