@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const results: Array<{ name: string; title: string; skipped?: string; result?: SuiteResult; seconds: number }> = [];
   for (const suite of SUITES) {
     if (only && !only.includes(suite.name)) continue;
-    const available = suite.available?.() ?? true;
+    const available = suite.available?.(ctx) ?? true;
     if (available !== true) {
       results.push({ name: suite.name, title: suite.title, skipped: available, seconds: 0 });
       log(`${suite.name}: skipped (${available})`);

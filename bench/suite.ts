@@ -55,7 +55,7 @@ export interface Suite {
   name: string;
   title: string;
   /** True, or the reason the suite cannot run here (it is then listed as skipped). */
-  available?(): true | string;
+  available?(ctx: BenchContext): true | string;
   run(ctx: BenchContext): Promise<SuiteResult>;
 }
 

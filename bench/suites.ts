@@ -13,6 +13,24 @@ export const SUITES: Suite[] = [
   tracingSuite,
   scalingSuite,
   externalSuite({
+    name: 'detectors',
+    title: 'Detector speed (CPU time per detect() on typical, long and adversarial inputs)',
+    needs: 'bench/detectors-speed.ts',
+    command: () => [process.execPath, '--import', 'tsx', 'bench/detectors-speed.ts'],
+  }),
+  externalSuite({
+    name: 'rules',
+    title: 'Detection quality of the rule packs alone',
+    needs: 'bench/rules-quality.ts',
+    command: () => [process.execPath, '--import', 'tsx', 'bench/rules-quality.ts'],
+  }),
+  externalSuite({
+    name: 'proxy',
+    title: 'OpenAI-compatible proxy overhead and streaming time to first token',
+    needs: 'bench/proxy.ts',
+    command: () => [process.execPath, '--import', 'tsx', 'bench/proxy.ts'],
+  }),
+  externalSuite({
     name: 'state',
     title: 'Scanner with Redis (L2) and Postgres (audit log) versus embedded defaults',
     needs: 'bench/state.ts',

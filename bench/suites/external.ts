@@ -14,6 +14,8 @@ export interface ExternalSuite {
   /** A file (relative to the repository) or `npm:<script>` that must exist for the suite to run. */
   needs: string;
   command(ctx: BenchContext): string[];
+  /** Also run in --quick mode (default: full mode only, to keep quick runs under a minute). */
+  quick?: boolean;
   timeoutMs?: number;
 }
 
@@ -27,7 +29,7 @@ export function externalSuite(e: ExternalSuite): Suite {
   return {
     name: e.name,
     title: e.title,
-    available: () => present(e.needs) || `${e.needs} is not in this checkout yet`,
+    available: (ctx) => (!ctx.quick || e.quick ? present(e.needs) || `${e.needs} is not in this checkout yet` : 'full mode only'),
     run: (ctx) =>
       new Promise<SuiteResult>((resolve, reject) => {
         const [cmd, ...args] = e.command(ctx);
