@@ -13,7 +13,7 @@ export const scalingSuite: Suite = {
   title: 'Scanner processes behind a round-robin proxy (closed loop, cache miss)',
   async run(ctx) {
     const counts = ctx.quick ? [2] : [1, 2, 4];
-    const durationS = ctx.quick ? 4 : 10;
+    const durationS = ctx.quick ? 3 : 10;
     const rows = [];
     const throughput: Record<number, number> = {};
     for (const n of counts) {
@@ -22,8 +22,10 @@ export const scalingSuite: Suite = {
         for (let i = 0; i < n; i++) scanners.push(await startScanner({ compiled: ctx.compiled }));
         const proxy = await startServerScript('l4-proxy.ts', scanners.map((s) => s.port));
         try {
+          const url = `${proxy.url}/v1/scan`;
+          await closedLoop({ url, connections: CONNECTIONS, durationS: ctx.quick ? 2 : 5, body: ctx.corpus.missBody }); // warm-up
           const usage = watch([proxy.pid, ...scanners.map((s) => s.child.pid!)]);
-          const r = await closedLoop({ url: `${proxy.url}/v1/scan`, connections: CONNECTIONS, durationS, warmupS: ctx.quick ? 1 : 3, body: ctx.corpus.missBody });
+          const r = await closedLoop({ url, connections: CONNECTIONS, durationS, body: ctx.corpus.missBody });
           rows.push(row(`${n} scanner${n > 1 ? 's' : ''} + proxy`, `closed ${CONNECTIONS} conn`, r, usage.stop()));
           throughput[n] = r.throughput;
           ctx.log(`scaling ${n}: ${r.throughput.toFixed(0)} scans/s`);
