@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../paths.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Normalised, TextView, ViewKind } from '../normalise/normalise.js';
@@ -178,7 +178,8 @@ function compilePack(file: string, text: string): CompiledRule[] {
   return parsed.data.rules.map((r) => compileRule(file, r, parsed.data.terms));
 }
 
-export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../rules/', import.meta.url));
+// Found from the package root, so the same path works from sources and from dist/.
+export const DEFAULT_RULES_DIR = packagePath('scanner', 'rules');
 
 export interface RulesDetectorOptions {
   /** Folder of `*.yaml` rule packs; defaults to scanner/rules. */
