@@ -73,6 +73,8 @@ describe('spans of a scan request', () => {
     assert.equal(parentOf('scan'), request.spanContext().spanId);
     for (const child of ['normalise', 'cache.l1', 'cache.lookup', 'detector.invisible']) assert.equal(parentOf(child), scan.spanContext().spanId, child);
     assert.equal(parentOf('detect'), byName('cache.lookup').spanContext().spanId);
+    const cachedDetectors = spans.filter((x) => x.name.startsWith('detector.') && x.parentSpanContext?.spanId === byName('detect').spanContext().spanId);
+    assert.ok(cachedDetectors.some((x) => x.name === 'detector.rules'), `detector spans under detect: ${cachedDetectors.map((x) => x.name).join(', ')}`);
     assert.equal(byName('cache.l1').attributes['promptfirewall.cache.hit'], false);
     assert.equal(scan.attributes['promptfirewall.cache'], 'miss');
   });
