@@ -16,13 +16,13 @@ export const SUITES: Suite[] = [
     name: 'detectors',
     title: 'Detector speed (CPU time per detect() on typical, long and adversarial inputs)',
     needs: 'bench/detectors-speed.ts',
-    command: () => [process.execPath, '--import', 'tsx', 'bench/detectors-speed.ts'],
+    command: (ctx) => [process.execPath, '--import', 'tsx', 'bench/detectors-speed.ts', ctx.corpus.file],
   }),
   externalSuite({
     name: 'rules',
     title: 'Detection quality of the rule packs alone',
     needs: 'bench/rules-quality.ts',
-    command: () => [process.execPath, '--import', 'tsx', 'bench/rules-quality.ts'],
+    command: (ctx) => [process.execPath, '--import', 'tsx', 'bench/rules-quality.ts', ctx.corpus.file],
   }),
   externalSuite({
     name: 'proxy',

@@ -9,6 +9,8 @@ import { REPO_ROOT } from '../../test/harness/scanner-process.js';
 const MAX_CHARS = 4000;
 
 export interface Corpus {
+  /** Absolute path of the JSONL file, and the same for display (relative inside the repository). */
+  file: string;
   source: string;
   texts: string[];
   /** Cache-miss traffic: every body is new (a corpus text with a unique suffix). */
@@ -40,6 +42,7 @@ export function loadCorpus(): Corpus {
   let n = 0;
   let h = 0;
   return {
+    file,
     source: file.startsWith(REPO_ROOT) ? file.slice(REPO_ROOT.length + 1) : file,
     texts,
     missBody: () => {
