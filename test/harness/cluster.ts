@@ -96,8 +96,8 @@ export function k8sBinariesStatus(binDir = k8sBinDir()): K8sBinariesStatus {
  */
 export function clusterSkip(): string | false {
   const s = k8sBinariesStatus();
-  if (s.missing.length > 0) return skipUnless(false, `Kubernetes binaries (${s.missing.join(', ')} in ${s.binDir})`, SETUP_HINT);
-  if (s.stale) return skipUnless(false, `the Kubernetes binaries in ${s.binDir} are out of date with test/k8s`, SETUP_HINT);
+  if (s.missing.length > 0) return skipUnless(false, `a Kubernetes control plane (missing ${s.missing.join(', ')} in ${s.binDir})`, SETUP_HINT);
+  if (s.stale) return skipUnless(false, `an up-to-date Kubernetes control plane (the binaries in ${s.binDir} were built from an older test/k8s)`, SETUP_HINT);
   return false;
 }
 
@@ -214,7 +214,9 @@ function startProcess(name: string, bin: string, args: string[], logFile: string
   const fd = openSync(logFile, 'a');
   // setpriv --pdeathsig: the kernel kills the child even if this process is SIGKILLed.
   const [cmd, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', bin, ...args]] : [bin, args];
-  const child = spawn(cmd, argv, { stdio: ['ignore', fd, fd] });
+  // detached: own process group, so a terminal's Ctrl-C reaches only us and stop() shuts the
+  // components down in order (controller-manager, apiserver, etcd).
+  const child = spawn(cmd, argv, { stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
   live.add(child);
   const proc: Proc = { name, child, logFile, exited: Promise.resolve() };
@@ -302,8 +304,10 @@ function run(bin: string, args: string[], opts: { input?: string; timeoutMs?: nu
       args,
       { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000, env: opts.env, cwd: opts.cwd },
       (err, stdout, stderr) => {
-        if (err) reject(new Error(`${path.basename(bin)} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-        else resolve({ stdout, stderr });
+        if (err) {
+          const how = err.killed ? `killed (${err.signal ?? 'timeout'})` : `exit code ${String(err.code)}`;
+          reject(new Error(`${path.basename(bin)} ${args.join(' ')} failed, ${how}:\n${stderr || stdout}`));
+        } else resolve({ stdout, stderr });
       },
     );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
