@@ -62,7 +62,7 @@ async function scanCommand(args: string[]): Promise<number> {
     },
   });
   const direction = values.direction === 'response' ? 'response' : 'prompt';
-  const fw = await Firewall.create({ configFile: values.config ?? process.env.PF_CONFIG });
+  const fw = await Firewall.create({ configFile: values.config ?? process.env.PF_CONFIG, stateful: false });
   const limits = fw.policy.policy.limits;
   let blocked = false;
   let failed = false;
@@ -134,6 +134,7 @@ async function serveCommand(args: string[]): Promise<number> {
   const fw = await Firewall.create({
     configFile,
     watch: true,
+    log,
     onReload: (e) => (e.ok ? log.info({ policyVersion: e.policyVersion }, 'policy reloaded') : log.error({ err: e.error.message }, 'policy reload rejected; keeping the previous policy')),
   });
   const port = Number(values.port ?? process.env.PORT ?? 8080);

@@ -1,0 +1,88 @@
+// Starts a real redis-server (Debian package redis-server) on a free loopback port, without
+// persistence, and stops, kills and restarts it on the same port for failure tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findExecutable, freePort, skipUnless, waitFor } from './servers.js';
+
+export const redisServerBin = findExecutable('redis-server', ['/usr/bin/redis-server']);
+
+/** For describe(..., { skip }): false when redis-server is installed. */
+export const skipWithoutRedis = () => skipUnless(redisServerBin !== undefined, 'redis-server', 'install the Debian package redis-server (test/setup.sh does it as root)');
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  /** Runs one command through a raw socket (no client library), e.g. ['DBSIZE']. */
+  command(...args: string[]): Promise<string>;
+  /** SIGKILL: the server disappears without closing connections cleanly. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (empty: no persistence). */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'pf-redis-'));
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  const command = (...args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1');
+      let reply = '';
+      s.setTimeout(2000, () => s.destroy(new Error('redis command timed out')));
+      s.on('error', reject);
+      s.on('data', (d) => {
+        reply += d;
+        if (reply.endsWith('\r\n')) {
+          s.end();
+          resolve(reply.trim());
+        }
+      });
+      s.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+    });
+
+  const start = async () => {
+    const c = spawn(redisServerBin!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    c.stdout!.on('data', (d) => (output += d));
+    c.stderr!.on('data', (d) => (output += d));
+    running.add(c);
+    c.once('exit', () => running.delete(c));
+    child = c;
+    await waitFor(async () => {
+      if (c.exitCode !== null) throw new Error(`redis-server exited: ${output}`);
+      return (await command('PING')) === '+PONG';
+    }, 10_000, `redis-server on port ${port}`);
+  };
+
+  const kill = async () => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await exited;
+  };
+
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    command,
+    kill,
+    start,
+    close: async () => {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
