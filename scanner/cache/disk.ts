@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { Finding } from '../detectors/types.js';
 import type { Logger } from '../log.js';
-import { asDetection, type CacheLayer, type Detection, type LayerStats } from './types.js';
+import { countLookup, type CacheLayer, type Detection, type LayerStats } from './types.js';
 
 export interface DiskCacheOptions {
   dir: string;
@@ -45,6 +45,7 @@ export class DiskCache implements CacheLayer {
   private readonly file: string;
   private readonly now: () => number;
   private writesSinceSweep = 0;
+  private lastWrite: Promise<unknown> = Promise.resolve();
   private sweeping: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
 
@@ -71,22 +72,12 @@ export class DiskCache implements CacheLayer {
       this.stats.errors++;
       return undefined;
     }
-    if (!stored || stored.e <= this.now()) {
-      this.stats.misses++;
-      return undefined;
-    }
-    const value = asDetection({ findings: stored.f });
-    if (!value) {
-      this.stats.errors++;
-      return undefined;
-    }
-    this.stats.hits++;
-    return value;
+    return countLookup(this.stats, stored && stored.e > this.now() ? { findings: stored.f } : undefined);
   }
 
   set(key: string, value: Detection): void {
     const e = this.now() + this.opts.ttlSeconds * 1000;
-    this.root
+    this.lastWrite = this.root
       .batch(() => {
         void this.entries.put(key, { e, f: value.findings });
         void this.byExpiry.put([e, key], null);
@@ -99,6 +90,11 @@ export class DiskCache implements CacheLayer {
     if (++this.writesSinceSweep >= Math.max(100, this.opts.maxEntries / 10)) void this.sweep();
   }
 
+  /** Resolves when the writes issued so far are committed. */
+  flush(): Promise<unknown> {
+    return this.lastWrite;
+  }
+
   /** Removes expired entries, then the oldest ones while over the entry count or size limit. */
   sweep(force = false): Promise<void> {
     return (this.sweeping ??= this.sweepNow(force).finally(() => (this.sweeping = undefined)));
@@ -106,6 +102,7 @@ export class DiskCache implements CacheLayer {
 
   private async sweepNow(force: boolean): Promise<void> {
     this.writesSinceSweep = 0;
+    await this.lastWrite;
     const now = this.now();
     const doomed: Array<[number, string]> = [];
     for (const k of this.byExpiry.getKeys({ end: [now] })) doomed.push(k as [number, string]);
@@ -140,6 +137,7 @@ export class DiskCache implements CacheLayer {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    await this.lastWrite.catch(() => undefined);
     await this.sweeping;
     await this.root.close();
   }

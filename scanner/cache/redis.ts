@@ -2,7 +2,7 @@
 // (never text); keys are <firewall prefix>v:<cache key>, expiring after the TTL. Redis being slow or
 // gone turns into misses within the command timeout (see redis/connection.ts).
 import type { RedisConnection } from '../redis/connection.js';
-import { asDetection, type CacheLayer, type Detection, type LayerStats } from './types.js';
+import { countLookup, type CacheLayer, type Detection, type LayerStats } from './types.js';
 
 export class RedisCache implements CacheLayer {
   readonly name = 'l2' as const;
@@ -19,22 +19,13 @@ export class RedisCache implements CacheLayer {
 
   async get(key: string): Promise<Detection | undefined> {
     const raw = await this.redis.call((c) => c.get(this.key(key)));
-    if (raw == null) {
-      this.stats.misses++;
-      return undefined;
-    }
-    let value: Detection | undefined;
+    let found: unknown;
     try {
-      value = asDetection(JSON.parse(raw));
+      found = raw == null ? undefined : JSON.parse(raw);
     } catch {
-      value = undefined;
+      found = null; // counted as an error
     }
-    if (!value) {
-      this.stats.errors++;
-      return undefined;
-    }
-    this.stats.hits++;
-    return value;
+    return countLookup(this.stats, found);
   }
 
   set(key: string, value: Detection): void {

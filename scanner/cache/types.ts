@@ -34,6 +34,17 @@ export function asDetection(value: unknown): Detection | undefined {
   return { findings: findings as Finding[] };
 }
 
+/** Counts a lookup in a shared tier: absent is a miss, present but not a Detection an error. */
+export function countLookup(stats: LayerStats, found: unknown): Detection | undefined {
+  if (found === undefined) {
+    stats.misses++;
+    return undefined;
+  }
+  const value = asDetection(found);
+  stats[value ? 'hits' : 'errors']++;
+  return value;
+}
+
 /** Per-tier counters, plain numbers for logs and metrics. */
 export interface LayerStats {
   hits: number;

@@ -1,7 +1,8 @@
 // Starts a real Postgres (Debian package postgresql) in a temporary directory on a free loopback
 // port, with its unix socket in that directory, and stops and restarts it for failure tests. As
 // root the server runs as the postgres user (initdb refuses root).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,9 +36,10 @@ function asOwner(bin: string, args: string[]): [string, string[]] {
   return isRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
 }
 
-function run(bin: string, args: string[]): string {
+/** Asynchronous, so that a test's load keeps running while the server stops or starts. */
+async function run(bin: string, args: string[]): Promise<string> {
   const [cmd, argv] = asOwner(join(postgresBinDir!, bin), args);
-  return execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return (await promisify(execFile)(cmd, argv, { encoding: 'utf8' })).stdout;
 }
 
 export interface PostgresServer {
@@ -62,7 +64,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }));
     chownSync(dir, uid, gid);
   }
-  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  await run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
   const opts = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c full_page_writes=off', '-c max_connections=200'].join(' ');
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
 
@@ -77,12 +79,12 @@ export async function startPostgres(): Promise<PostgresServer> {
   };
 
   const start = async () => {
-    run('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+    await run('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
     live.add(dir);
     await waitFor(async () => (await query('SELECT 1')).length === 1, 30_000, `postgres on port ${port}`);
   };
   const stop = async (mode: 'fast' | 'immediate' = 'fast') => {
-    run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
+    await run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
     live.delete(dir);
   };
 
