@@ -113,8 +113,8 @@ export class AuditStore {
     for (const name of missing.keys()) this.partitions.add(name);
   }
 
-  async listPartitions(): Promise<string[]> {
-    const r = await this.sql.query<{ name: string }>(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = '${TABLE}'::regclass ORDER BY 1`);
+  async listPartitions(q: Sql = this.sql): Promise<string[]> {
+    const r = await q.query<{ name: string }>(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = '${TABLE}'::regclass ORDER BY 1`);
     return r.rows.map((x) => x.name);
   }
 
@@ -129,7 +129,7 @@ export class AuditStore {
       const { rows } = await s.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RETENTION_LOCK]);
       if (!rows[0]?.locked) return [];
       try {
-        const doomed = partitionsToDrop(await this.listPartitions(), now, retentionDays);
+        const doomed = partitionsToDrop(await this.listPartitions(s), now, retentionDays);
         for (const name of doomed) {
           await s.query(`DROP TABLE IF EXISTS ${name}`);
           this.partitions.delete(name);

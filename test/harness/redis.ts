@@ -26,6 +26,9 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port (empty: no persistence). */
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a server that keeps connections open but stops answering. */
+  freeze(): void;
+  thaw(): void;
   close(): Promise<void>;
 }
 
@@ -80,6 +83,8 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
     command,
     kill,
     start,
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
     close: async () => {
       await kill();
       rmSync(dir, { recursive: true, force: true });
