@@ -1,7 +1,7 @@
 // Starts a real redis-server (Debian package redis-server) on a free loopback port, without
 // persistence, and stops, kills and restarts it on the same port for failure tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,18 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const c of running) c.kill('SIGKILL');
 });
+
+/** Index just past the RESP value starting at `i`, or -1 while it is incomplete. */
+function respEnd(buf: string, i: number): number {
+  const eol = buf.indexOf('\r\n', i);
+  if (eol < 0) return -1;
+  const n = Number(buf.slice(i + 1, eol));
+  if (buf[i] === '$') return n < 0 ? eol + 2 : Buffer.byteLength(buf.slice(eol + 2)) >= n + 2 ? eol + 2 + Buffer.from(buf.slice(eol + 2)).subarray(0, n).toString().length + 2 : -1;
+  if (buf[i] !== '*') return eol + 2;
+  let at = eol + 2;
+  for (let k = 0; k < n && at >= 0; k++) at = respEnd(buf, at);
+  return at;
+}
 
 export interface RedisServer {
   port: number;
@@ -32,9 +44,15 @@ export interface RedisServer {
   close(): Promise<void>;
 }
 
-export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
+/**
+ * A redis-server; `extraArgs` are appended to its command line. With `sentinelOf`, a sentinel
+ * watching the master on that port under the name "mymaster" instead.
+ */
+export async function startRedis(extraArgs: string[] = [], opts: { sentinelOf?: number } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'pf-redis-'));
+  const conf = join(dir, 'sentinel.conf');
+  if (opts.sentinelOf) writeFileSync(conf, `sentinel monitor mymaster 127.0.0.1 ${opts.sentinelOf} 1\nsentinel down-after-milliseconds mymaster 1000\n`);
   let child: ChildProcess | undefined;
   let output = '';
 
@@ -46,7 +64,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
       s.on('error', reject);
       s.on('data', (d) => {
         reply += d;
-        if (reply.endsWith('\r\n')) {
+        if (respEnd(reply, 0) === reply.length) {
           s.end();
           resolve(reply.trim());
         }
@@ -55,7 +73,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
     });
 
   const start = async () => {
-    const c = spawn(redisServerBin!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(redisServerBin!, [...(opts.sentinelOf ? [conf, '--sentinel'] : []), '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     c.stdout!.on('data', (d) => (output += d));
     c.stderr!.on('data', (d) => (output += d));
     running.add(c);

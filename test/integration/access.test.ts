@@ -34,7 +34,9 @@ describe('access control', { skip }, () => {
     // A trusts X-Forwarded-For from loopback; B trusts no proxy, so it sees the socket address.
     writeFileSync(join(dir, 'a.yaml'), JSON.stringify({ ...common, ipAccess: { deny: ['10.0.0.0/8'], trustedProxies: ['loopback'] } }));
     writeFileSync(join(dir, 'b.yaml'), JSON.stringify({ ...common, ipAccess: { deny: ['10.0.0.0/8'] } }));
-    const env = { PF_CACHE_REDIS_URL: redis.url, PF_FIREWALL_NAME: 'access', PF_CACHE_REDIS_BREAKER_COOLDOWN_MS: '500' };
+    // A command timeout long enough for a busy CI machine: here the shared bucket is under test, and a
+    // timed-out call would (rightly) fall back to the pod's own bucket.
+    const env = { PF_CACHE_REDIS_URL: redis.url, PF_FIREWALL_NAME: 'access', PF_CACHE_REDIS_BREAKER_COOLDOWN_MS: '500', PF_CACHE_REDIS_COMMAND_TIMEOUT_MS: '2000' };
     [a, b] = await Promise.all([
       startScanner({ env, args: ['--config', join(dir, 'a.yaml')], readyTimeoutMs: 90_000 }),
       startScanner({ env, args: ['--config', join(dir, 'b.yaml')], readyTimeoutMs: 90_000 }),
