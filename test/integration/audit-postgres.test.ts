@@ -62,7 +62,8 @@ describe('audit log on Postgres', { skip }, () => {
     await Promise.all(pods.map((p) => p.stop()));
   });
 
-  it('Postgres stopped during a load and restarted: every record arrives exactly once', async () => {
+  it('Postgres stopped during a load and restarted: every record arrives exactly once', async (t) => {
+    const t0 = performance.now();
     const url = await pg.createDatabase('outage');
     const s = await startScanner({ env: auditEnv(url, 'outage') });
     scanners.push(s);
@@ -78,7 +79,9 @@ describe('audit log on Postgres', { skip }, () => {
       },
     });
     assert.equal(result.ok.length, total, `every scan answered 200 while Postgres was down: ${JSON.stringify(result.failures.slice(0, 3))}`);
+    const loaded = performance.now();
     await waitFor(async () => (await count('outage', 'test/outage')).n >= total, 60_000, `${total} audit rows`);
+    t.diagnostic(`load ${((loaded - t0) / 1000).toFixed(1)} s, then all rows after ${((performance.now() - loaded) / 1000).toFixed(1)} s`);
     const c = await count('outage', 'test/outage');
     assert.deepEqual(c, { n: total, distinct_ids: total }, '0 lost, 0 duplicated');
     assert.match(s.logs(), /audit spool segment replayed/, 'the outage went through the spool');
