@@ -59,6 +59,7 @@ export class AuditLog {
   private readonly breaker: CircuitBreaker;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private opening: Promise<void> | undefined;
   private stopping = false;
   private closed = false;
   /** Set when shutdown stops waiting for a write: its outcome no longer changes the queue. */
@@ -128,9 +129,12 @@ export class AuditLog {
 
   /** One unit of work: reach Postgres, replay a spool segment, write a batch, or spool. */
   private async step(): Promise<void> {
-    if (!this.schemaReady) await this.open();
+    // Connecting runs beside the loop: PGlite's first start takes seconds, a Postgres behind a
+    // black hole up to the connect timeout.
+    if (!this.schemaReady) this.opening ??= this.open().finally(() => (this.opening = undefined));
     if (!this.schemaReady || !this.breaker.allow()) {
-      await this.spoolQueue();
+      // While the first connection is being made records stay in memory, unless they pile up.
+      if (!this.opening || this.queue.length >= this.opts.config.queue.size / 2) await this.spoolQueue();
       return;
     }
     try {
@@ -275,6 +279,7 @@ export class AuditLog {
     clearInterval(this.retention);
     const deadline = this.now() + this.opts.config.queue.shutdownTimeoutMs;
     const drain = (async () => {
+      await this.opening; // a connection being made may still be in time
       while (this.schemaReady && this.breaker.state === 'closed' && (this.queue.length || !this.opts.spool.empty) && this.now() < deadline) {
         try {
           if (!this.opts.spool.empty) await this.replaySegment();

@@ -84,7 +84,9 @@ describe('audit log writer', () => {
     await waitFor(async () => store.rows.size === 600, 10_000, 'all rows');
     assert.deepEqual(store.order, sent.map((r) => r.id), 'order kept across the outage');
     await log.close();
-    assert.equal(log.stats.replayed, 300);
+    // Records that arrived while the writer still waited to probe the store went through the spool too.
+    assert.ok(log.stats.replayed >= 300, `${log.stats.replayed} replayed`);
+    assert.equal(log.stats.replayed, log.stats.spooled);
     assert.equal(log.stats.dropped, 0);
     assert.equal(log.stats.spoolBytes, 0, 'the spool is empty again');
   });
