@@ -155,12 +155,15 @@ async function serveCommand(args: string[]): Promise<number> {
   const configFile = values.config ?? process.env.PF_CONFIG;
   const fw = await Firewall.create({
     configFile,
+    stateful: true,
     watch: true,
+    log,
     onReload: (e) => (e.ok ? log.info({ policyVersion: e.policyVersion }, 'policy reloaded') : log.error({ err: e.error.message }, 'policy reload rejected; keeping the previous policy')),
   });
   if (!process.env.LOG_LEVEL) log.level = fw.configuration.observability.logLevel;
   const tracing = await startTracing();
   const obs = new Observability(fw, log);
+  for (const source of fw.statSources()) obs.addSource(source);
   const port = Number(values.port ?? process.env.PORT ?? 8080);
   const host = values.host ?? process.env.HOST ?? '0.0.0.0';
   const running = await serve(fw, log, {

@@ -6,16 +6,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# binary-that-proves-it-is-installed:debian-package
+# binary-that-proves-it-is-installed:debian-package (a path may be a glob)
 NEEDED=(
   /usr/bin/chromium:chromium
+  redis-server:redis-server
+  '/usr/lib/postgresql/*/bin/initdb:postgresql'
 )
 
 missing=()
 for entry in "${NEEDED[@]}"; do
   bin=${entry%%:*}
   pkg=${entry#*:}
-  if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "$bin" ]; then missing+=("$pkg"); fi
+  if ! command -v "$bin" >/dev/null 2>&1 && ! compgen -G "$bin" >/dev/null; then missing+=("$pkg"); fi
 done
 
 if [ ${#missing[@]} -gt 0 ]; then

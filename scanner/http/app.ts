@@ -9,6 +9,8 @@ import { PACKAGE_VERSION } from '../paths.js';
 import { mostSevere, type Verdict } from '../policy/decide.js';
 import { BatchRequestSchema, RequestError, describeZodError, parseScanRequest } from '../scan/request.js';
 import { errorHandler, sendError } from './errors.js';
+import { auditRoutes } from './events.js';
+import { auditAdmission, guard } from './guard.js';
 
 export interface AppState {
   /** False until detectors are loaded, and again once shutdown begins. */
@@ -32,6 +34,8 @@ export function createApp(firewall: Firewall, state: AppState, log: Logger, extr
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
+  // req.ip is the X-Forwarded-For client only behind a proxy listed in ipAccess.trustedProxies.
+  app.set('trust proxy', (addr: string) => firewall.access.trustsProxy(addr));
 
   app.use((req, res, next) => {
     const given = req.get('x-request-id');
@@ -43,7 +47,7 @@ export function createApp(firewall: Firewall, state: AppState, log: Logger, extr
   });
   for (const m of middleware) app.use(m);
 
-  const routes: Routes = {
+  const table: Routes = {
     '/healthz': { GET: [(_req, res) => void res.json({ status: 'ok' })] },
     '/readyz': {
       GET: [
@@ -72,10 +76,11 @@ export function createApp(firewall: Firewall, state: AppState, log: Logger, extr
     },
     '/v1/scan': {
       POST: [
+        auditAdmission(firewall),
         jsonBody(firewall),
         async (req, res) => {
           const scan = parseScanRequest(req.body, firewall.policy.policy.limits);
-          const result = await firewall.scanner.scan(scan, { id: res.locals.requestId, clientIp: req.ip });
+          const result = await firewall.scanner.scan(scan, { id: res.locals.requestId, clientIp: req.ip, apiKeyId: res.locals.apiKeyId });
           res.locals.verdict = result.verdict;
           res.json(result);
         },
@@ -83,6 +88,7 @@ export function createApp(firewall: Firewall, state: AppState, log: Logger, extr
     },
     '/v1/scan/batch': {
       POST: [
+        auditAdmission(firewall),
         jsonBody(firewall),
         async (req, res) => {
           const limits = firewall.policy.policy.limits;
@@ -93,7 +99,7 @@ export function createApp(firewall: Firewall, state: AppState, log: Logger, extr
             throw new RequestError('too_many_items', `items: at most ${limits.maxBatchItems} items per batch, got ${items.length}`, 413);
           const scans = items.map((item, i) => parseScanRequest(item, limits, `items[${i}]`));
           const base = res.locals.requestId as string;
-          const results = await Promise.all(scans.map((s, i) => firewall.scanner.scan(s, { id: `${base}-${i}`, clientIp: req.ip })));
+          const results = await Promise.all(scans.map((s, i) => firewall.scanner.scan(s, { id: `${base}-${i}`, clientIp: req.ip, apiKeyId: res.locals.apiKeyId })));
           res.locals.verdict = results.reduce<Verdict>((v, r) => mostSevere(v, r.verdict), 'allow');
           res.json({ id: base, items: results });
         },
@@ -101,8 +107,16 @@ export function createApp(firewall: Firewall, state: AppState, log: Logger, extr
     },
     // A fresh canary token to plant in a system prompt; any pod with the same key recognises it.
     '/v1/canary': { POST: [(_req, res) => void res.json(firewall.canaries.issue())] },
+    ...auditRoutes(firewall),
     ...extraRoutes,
   };
+
+  // Every API route (extra ones included) is behind the IP lists, API keys and rate limits.
+  const guarded = guard(firewall);
+  const routes: Routes = {};
+  for (const [path, methods] of Object.entries(table)) {
+    routes[path] = path.startsWith('/v1/') ? Object.fromEntries(Object.entries(methods).map(([m, handlers]) => [m, [guarded, ...handlers]])) : methods;
+  }
 
   for (const [path, methods] of Object.entries(routes)) {
     const allowed = Object.keys(methods) as Method[];

@@ -4,7 +4,7 @@
 //
 // The dashboard reads an EventFeed; the in-memory ring here is the default, and the audit log (which
 // keeps every scan in Postgres) can serve the same interface across pods and restarts.
-import { createHmac, randomBytes } from 'node:crypto';
+import { fingerprint } from '../fingerprint.js';
 import type { Verdict } from '../policy/decide.js';
 import type { ScanEvent } from '../scan/scanner.js';
 
@@ -32,36 +32,15 @@ export interface EventFeed {
   recent(limit: number): BlockedEvent[] | Promise<BlockedEvent[]>;
 }
 
-/** Keyed fingerprint of a text: HMAC-SHA256 with the key, 16 hex digits. */
-export function fingerprinter(key: string | Buffer): (texts: readonly string[]) => string {
-  return (texts) => {
-    const h = createHmac('sha256', key);
-    texts.forEach((t, i) => {
-      if (i) h.update('\0');
-      h.update(t);
-    });
-    return h.digest('hex').slice(0, 16);
-  };
-}
-
-/** Key from PF_FINGERPRINT_KEY (shared by all pods, so fingerprints match across them), else one
- *  random key per process. */
-export function fingerprintKey(env: NodeJS.ProcessEnv = process.env): string | Buffer {
-  return env.PF_FINGERPRINT_KEY || randomBytes(32);
-}
-
 /** A bounded ring of the most recent blocked (or, in monitor mode, would-be-blocked) scans. */
 export class RecentBlocks implements EventFeed {
   private readonly ring: BlockedEvent[] = [];
   private next = 0;
-  private readonly fingerprint: (texts: readonly string[]) => string;
-
   constructor(
-    readonly capacity = 100,
-    key: string | Buffer = randomBytes(32),
-  ) {
-    this.fingerprint = fingerprinter(key);
-  }
+    readonly capacity: number,
+    /** The installation's fingerprint key (the audit log's), so both show the same fingerprints. */
+    private readonly key: Buffer,
+  ) {}
 
   /** Keeps the scan if it was blocked (or would have been, in monitor mode) and returns its event. */
   record(e: ScanEvent): BlockedEvent | undefined {
@@ -76,7 +55,7 @@ export class RecentBlocks implements EventFeed {
       score: r.score,
       direction: e.request.direction,
       cache: r.cache,
-      fingerprint: this.fingerprint(texts),
+      fingerprint: fingerprint(this.key, texts).slice(0, 16),
       length: texts.reduce((n, t) => n + t.length, 0),
       findings: r.findings.map((f) => ({ detector: f.detector, category: f.category, rule: f.rule, score: f.score })),
     };

@@ -14,7 +14,7 @@ import type { RequestHandler } from 'express';
 import type { Firewall } from '../firewall.js';
 import type { Routes } from '../http/app.js';
 import type { Logger } from '../log.js';
-import { RecentBlocks, fingerprintKey, type EventFeed } from './events.js';
+import { RecentBlocks, type EventFeed } from './events.js';
 import { Metrics } from './metrics.js';
 import { dashboardRoutes, INTERNAL_ROUTES } from './routes.js';
 import { SourceRegistry, type StatSource } from './sources.js';
@@ -47,7 +47,7 @@ export class Observability {
   ) {
     this.metrics = new Metrics(firewall, this.sources, { processMetrics: options.processMetrics });
     this.window = new RollingWindow(firewall.cache.stats, options.windowSeconds ?? 300);
-    this.recentBlocks = new RecentBlocks(options.recentEvents ?? 100, fingerprintKey(options.env));
+    this.recentBlocks = new RecentBlocks(options.recentEvents ?? 100, firewall.fingerprintKey);
     this.feed = this.recentBlocks;
     firewall.scanner.observe((e) => {
       this.window.scan(e.result);

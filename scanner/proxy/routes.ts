@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Firewall } from '../firewall.js';
 import { jsonBody, type Routes } from '../http/app.js';
+import { auditRefuses } from '../http/guard.js';
 import { classifyError, type BodyParserError } from '../http/errors.js';
 import type { Logger } from '../log.js';
 import { RequestError, type Message } from '../scan/request.js';
@@ -21,6 +22,10 @@ export function proxyRoutes(firewall: Firewall, log: Logger): Routes {
   const parse = jsonBody(firewall);
   const completion = (endpoint: Endpoint) =>
     openaiRoute(log, async (req, res) => {
+      if (auditRefuses(firewall)) {
+        res.setHeader('Retry-After', '1');
+        throw new OpenAIError(503, 'server_error', 'audit_unavailable', 'the audit log cannot take more records; try again shortly');
+      }
       await new Promise<void>((resolve, reject) => parse(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
       await proxyCompletion(firewall, log, endpoint, req, res);
     });

@@ -1,5 +1,7 @@
 // Starts a real scanner process (the CLI's `serve`) on a loopback port, for integration tests.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { freePort, waitFor } from './servers.js';
@@ -11,6 +13,8 @@ export interface ScannerProcess {
   url: string;
   port: number;
   child: ChildProcess;
+  /** PF_DATA_DIR of the process: disk cache, audit spool, embedded audit store. */
+  dataDir: string;
   logs(): string;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -33,15 +37,23 @@ export interface StartOptions {
   port?: number;
 }
 
+/**
+ * Each process gets its own data directory (removed when it stops, unless the caller passed
+ * PF_DATA_DIR to reuse it). The audit log is off unless the test turns it on: its embedded store
+ * (PGlite) costs seconds of CPU at first start, which suites about other things should not pay.
+ */
 export async function startScanner(opts: StartOptions = {}): Promise<ScannerProcess> {
   const port = opts.port ?? (await freePort());
+  const ownDir = opts.env?.PF_DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'pf-scanner-'));
+  const dataDir = opts.env?.PF_DATA_DIR ?? ownDir!;
   const serveArgs = ['serve', '--host', '127.0.0.1', '--port', String(port), ...(opts.args ?? [])];
   const argv = opts.compiled ? [join(REPO_ROOT, 'dist', 'scanner', 'cli.js'), ...serveArgs] : cliArgs(...serveArgs);
   const child = spawn(process.execPath, argv, {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...opts.env },
+    env: { ...process.env, LOG_LEVEL: 'info', PF_AUDIT_ENABLED: 'false', PF_DATA_DIR: dataDir, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (ownDir) child.once('exit', () => rmSync(ownDir, { recursive: true, force: true }));
   let output = '';
   const keep = (d: Buffer) => {
     output += d;
@@ -63,12 +75,14 @@ export async function startScanner(opts: StartOptions = {}): Promise<ScannerProc
     );
   } catch (err) {
     child.kill('SIGKILL');
+    await exited;
     throw new Error(`${(err as Error).message}\n${output}`);
   }
   return {
     url,
     port,
     child,
+    dataDir,
     logs: () => output,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);

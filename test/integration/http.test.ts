@@ -167,8 +167,9 @@ describe('policy reload while serving', () => {
 
 describe('graceful shutdown', () => {
   it('on SIGTERM turns readiness false, finishes in-flight requests, then exits 0', async () => {
-    const s = await startScanner({ env: { PF_SHUTDOWN_DELAY_MS: '700' } });
+    const s = await startScanner({ env: { PF_SHUTDOWN_DELAY_MS: '3000' } });
     // A request whose body is still arriving when the signal comes.
+    let finishBody!: () => void;
     const inflight = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(`${s.url}/v1/scan`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
         let body = '';
@@ -177,13 +178,13 @@ describe('graceful shutdown', () => {
       });
       req.on('error', reject);
       req.write('{"input": "half');
-      setTimeout(() => req.end(' done"}'), 400);
+      finishBody = () => req.end(' done"}');
     });
     await new Promise((r) => setTimeout(r, 100));
     const exit = s.stop('SIGTERM');
-    await new Promise((r) => setTimeout(r, 150));
-    const ready = await fetch(`${s.url}/readyz`, { headers: { connection: 'close' } });
-    assert.equal(ready.status, 503);
+    // During the drain delay the listener is still open and readiness says 503.
+    await waitFor(async () => (await fetch(`${s.url}/readyz`, { headers: { connection: 'close' } })).status === 503, 2500, 'readiness to turn false');
+    finishBody();
     const done = await inflight;
     assert.equal(done.status, 200);
     assert.equal(JSON.parse(done.body).verdict, 'allow');

@@ -127,7 +127,7 @@ describe('recent blocked events', () => {
     }) as unknown as ScanEvent;
 
   it('keeps the newest blocked scans, fingerprints instead of text, and monitor-mode would-blocks', () => {
-    const ring = new RecentBlocks(3, 'key-1');
+    const ring = new RecentBlocks(3, Buffer.from('key-1'));
     assert.equal(ring.record(event('fine', 'allow')), undefined);
     for (const t of ['one secret', 'two secret', 'three secret', 'four secret']) ring.record(event(t, 'block'));
     ring.record(event('watched', 'flag', 'block'));
@@ -137,9 +137,9 @@ describe('recent blocked events', () => {
     assert.ok(!JSON.stringify(recent.map(({ id: _id, ...rest }) => rest)).includes('secret'), 'no text in events');
     assert.match(recent[1].fingerprint, /^[0-9a-f]{16}$/);
     assert.equal(recent[1].length, 'four secret'.length);
-    const again = new RecentBlocks(3, 'key-1');
+    const again = new RecentBlocks(3, Buffer.from('key-1'));
     assert.equal(again.record(event('four secret', 'block'))!.fingerprint, recent[1].fingerprint, 'same key, same fingerprint');
-    const other = new RecentBlocks(3, 'key-2');
+    const other = new RecentBlocks(3, Buffer.from('key-2'));
     assert.notEqual(other.record(event('four secret', 'block'))!.fingerprint, recent[1].fingerprint, 'keyed');
   });
 });
