@@ -6,14 +6,28 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { API_GROUP, API_VERSION, KIND, PLURAL, PromptFirewallSpecSchema, SHORT_NAMES, SINGULAR } from './schema.js';
+import { API_GROUP, API_VERSION, KIND, PLURAL, PromptFirewallSpecSchema, PromptFirewallStatusSchema, SHORT_NAMES, SINGULAR } from './schema.js';
 import { toStructural } from './openapi.js';
 
 export const CRD_FILE = join(dirname(fileURLToPath(import.meta.url)), 'promptfirewall.yaml');
 
+const structural = (schema: z.ZodType, io: 'input' | 'output') => toStructural(z.toJSONSchema(schema, { io, unrepresentable: 'throw' }) as Record<string, unknown>);
+
+/** What `kubectl get pfw` shows. */
+export const PRINTER_COLUMNS = [
+  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'Whether the scanner fleet serves.' },
+  { name: 'Replicas', type: 'string', jsonPath: '.status.replicasSummary', description: 'Ready scanner pods / desired.' },
+  { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint', description: 'In-cluster URL of the scanner Service.' },
+  { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: 'Why it is (not) ready.', priority: 1 },
+  { name: 'CPU', type: 'integer', jsonPath: '.status.currentCPUUtilization', description: 'Average CPU utilisation in percent of requests.', priority: 1 },
+  { name: 'Policy', type: 'string', jsonPath: '.status.policyVersion', description: 'Version of the policy the pods run.', priority: 1 },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+];
+
 export function crdManifest(): Record<string, unknown> {
-  const spec = toStructural(z.toJSONSchema(PromptFirewallSpecSchema, { io: 'input', unrepresentable: 'throw' }) as Record<string, unknown>);
+  const spec = structural(PromptFirewallSpecSchema, 'input');
   spec.default = {};
+  const status = structural(PromptFirewallStatusSchema, 'output');
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -28,6 +42,7 @@ export function crdManifest(): Record<string, unknown> {
           served: true,
           storage: true,
           subresources: { status: {} },
+          additionalPrinterColumns: PRINTER_COLUMNS,
           schema: {
             openAPIV3Schema: {
               type: 'object',
@@ -37,7 +52,7 @@ export function crdManifest(): Record<string, unknown> {
                 kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
                 metadata: { type: 'object' },
                 spec: spec,
-                status: { type: 'object', description: 'Observed state, written by the operator.', 'x-kubernetes-preserve-unknown-fields': true },
+                status,
               },
             },
           },
