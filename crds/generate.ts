@@ -46,6 +46,14 @@ export function crdManifest(): Record<string, unknown> {
           schema: {
             openAPIV3Schema: {
               type: 'object',
+              // Children are named after the resource; a Service name is a DNS-1035 label, and
+              // "-config" is appended for the ConfigMap.
+              'x-kubernetes-validations': [
+                {
+                  rule: "self.metadata.name.size() <= 56 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+                  message: 'metadata.name must be at most 56 characters of lower-case letters, digits and dashes, starting with a letter (it names the Service)',
+                },
+              ],
               description: 'A PromptFirewall runs a fleet of scanner pods that check LLM prompts and responses for prompt injection, jailbreaks, secrets and personal data.',
               properties: {
                 apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },

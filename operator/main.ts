@@ -86,10 +86,11 @@ async function main(): Promise<void> {
       controller.startWorkers();
     },
     onStoppedLeading: () => {
-      // Another replica may lead by now: stop at once, and let the restart rejoin as a standby.
+      // Another replica may lead by now: exit at once (reconciles in flight are idempotent applies),
+      // and let the restart rejoin as a standby.
       lost = true;
-      metrics.leader.set(0);
-      void shutdown('lost leadership', 1);
+      log.error('exiting: leadership lost');
+      process.exit(1);
     },
   });
   elector.start();
