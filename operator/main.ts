@@ -60,6 +60,7 @@ async function main(): Promise<void> {
       await controller.stop(); // finish the reconciles in flight first
       await elector?.stop(); // then hand the lease over
       metrics.leader.set(0);
+      server.closeAllConnections(); // keep-alive scrapers would hold close() open
       await new Promise((r) => server.close(r));
       log.info('stopped');
       process.exit(code);

@@ -8,7 +8,8 @@ export const ReplicasSchema = z
     min: z.number().int().min(1).max(1000).default(2).describe('Fewest scanner pods.'),
     max: z.number().int().min(1).max(1000).default(10).describe('Most scanner pods.'),
   })
-  .meta(cel({ rule: 'self.min <= self.max', message: 'replicas.min must be less than or equal to replicas.max' }))
+  // has() guards: see quantityLE.
+  .meta(cel({ rule: '!has(self.min) || !has(self.max) || self.min <= self.max', message: 'replicas.min must be less than or equal to replicas.max' }))
   .prefault({})
   .describe('Number of scanner pods, between min and max as the autoscaler decides.');
 
@@ -25,7 +26,7 @@ export const AutoscalingSchema = z
     scaleUpCooldownSeconds: z.number().int().min(0).max(3600).default(300).describe('Stabilisation window before scaling up, in seconds.'),
     scaleDownCooldownSeconds: z.number().int().min(0).max(3600).default(600).describe('Stabilisation window before scaling down, in seconds.'),
   })
-  .meta(cel({ rule: 'self.scaleDownBelowCPUUtilization < self.targetCPUUtilization', message: 'autoscaling.scaleDownBelowCPUUtilization must be below autoscaling.targetCPUUtilization' }))
+  .meta(cel({ rule: '!has(self.scaleDownBelowCPUUtilization) || !has(self.targetCPUUtilization) || self.scaleDownBelowCPUUtilization < self.targetCPUUtilization', message: 'autoscaling.scaleDownBelowCPUUtilization must be below autoscaling.targetCPUUtilization' }))
   .prefault({})
   .describe('Horizontal autoscaling on CPU.');
 
@@ -35,7 +36,7 @@ export const HealthCheckSchema = z
     timeoutSeconds: z.number().int().min(1).max(600).default(5).describe('How long a probe may take.'),
     failureThreshold: z.number().int().min(1).max(100).default(3).describe('Consecutive failures before a pod is restarted (liveness) or taken out of the Service (readiness).'),
   })
-  .meta(cel({ rule: 'self.timeoutSeconds <= self.periodSeconds', message: 'healthCheck.timeoutSeconds must not exceed healthCheck.periodSeconds' }))
+  .meta(cel({ rule: '!has(self.timeoutSeconds) || !has(self.periodSeconds) || self.timeoutSeconds <= self.periodSeconds', message: 'healthCheck.timeoutSeconds must not exceed healthCheck.periodSeconds' }))
   .prefault({})
   .describe('Readiness and liveness probes of the scanner pods.');
 
@@ -56,7 +57,10 @@ export const ImageSchema = z
   .prefault({})
   .describe('Container image of the scanner pods.');
 
-const quantityLE = (small: string, big: string) => `!has(self.${small}) || !has(self.${big}) || quantity(self.${small}).compareTo(quantity(self.${big})) <= 0`;
+// has() guards: the API server also evaluates rules against the `{}` default before nested
+// defaults are filled in.
+const has = (path: string) => path.split('.').map((_, i, parts) => `has(self.${parts.slice(0, i + 1).join('.')})`).join(' && ');
+const quantityLE = (small: string, big: string) => `!(${has(small)}) || !(${has(big)}) || quantity(self.${small}).compareTo(quantity(self.${big})) <= 0`;
 
 export const ResourcesSchema = z
   .object({

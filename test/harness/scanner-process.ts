@@ -21,22 +21,24 @@ export function cliArgs(...args: string[]): string[] {
   return ['--import', 'tsx', CLI, ...args];
 }
 
-export async function startScanner(opts: { env?: Record<string, string>; args?: string[]; readyTimeoutMs?: number } = {}): Promise<ScannerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, cliArgs('serve', '--host', '127.0.0.1', '--port', String(port), ...(opts.args ?? [])), {
-    cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Spawns `node ARGS` in the repository with captured output (LOG_LEVEL info unless `env` says otherwise). */
+export function spawnNode(args: string[], env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<number | null>; output(): string } {
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+export async function startScanner(opts: { env?: Record<string, string>; args?: string[]; readyTimeoutMs?: number } = {}): Promise<ScannerProcess> {
+  const port = await freePort();
+  const { child, exited, output: logs } = spawnNode(cliArgs('serve', '--host', '127.0.0.1', '--port', String(port), ...(opts.args ?? [])), opts.env);
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`scanner exited with ${child.exitCode}: ${output}`);
+        if (child.exitCode !== null) throw new Error(`scanner exited with ${child.exitCode}: ${logs()}`);
         const r = await fetch(`${url}/readyz`);
         return r.ok;
       },
@@ -45,13 +47,13 @@ export async function startScanner(opts: { env?: Record<string, string>; args?: 
     );
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${output}`);
+    throw new Error(`${(err as Error).message}\n${logs()}`);
   }
   return {
     url,
     port,
     child,
-    logs: () => output,
+    logs,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);
       return exited;
