@@ -8,7 +8,8 @@ export const PLURAL = 'promptfirewalls';
 export const SINGULAR = 'promptfirewall';
 export const SHORT_NAMES = ['pfw'];
 
-export const CATEGORIES = ['prompt_injection', 'jailbreak', 'pii', 'secret', 'invisible_text'] as const;
+// canary and system_prompt_leak are output-side: they fire on model responses (direction response).
+export const CATEGORIES = ['prompt_injection', 'jailbreak', 'pii', 'secret', 'invisible_text', 'canary', 'system_prompt_leak'] as const;
 export type Category = (typeof CATEGORIES)[number];
 export const ACTIONS = ['allow', 'flag', 'redact', 'block'] as const;
 export type Action = (typeof ACTIONS)[number];

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // prompt-firewall scan "text" | scan --file prompts.jsonl | echo text | scan
 // prompt-firewall serve [--config policy.yaml] [--port 8080] [--host 0.0.0.0]
+// prompt-firewall canary [--json]
 // Exit codes of scan: 0 when every text is allowed or flagged/redacted, 2 when any is blocked,
 // 1 on a usage or configuration error — so a CI pipeline can gate on it.
 import { createReadStream, readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from './config/load.js';
 import { Firewall } from './firewall.js';
 import { serve } from './http/server.js';
+import { proxyRoutes } from './proxy/routes.js';
 import { createLogger } from './log.js';
 import { PACKAGE_VERSION } from './paths.js';
 import { parseScanRequest, type ScanRequest } from './scan/request.js';
@@ -21,7 +23,11 @@ Usage:
       Scans TEXT, or each line of FILE (JSON objects with "input" or "messages", or plain text),
       or standard input. Exit code 0: allowed, flagged or redacted; 2: blocked; 1: error.
   prompt-firewall serve [--config FILE] [--port N] [--host ADDR]
-      Starts the HTTP service (defaults: PORT or 8080, HOST or 0.0.0.0).
+      Starts the HTTP service (defaults: PORT or 8080, HOST or 0.0.0.0). With proxy.upstream
+      (PF_PROXY_UPSTREAM) set it is also an OpenAI-compatible firewall in front of that server.
+  prompt-firewall canary [--json] [--config FILE]
+      Prints a fresh canary token and a line to paste into a system prompt; a response that
+      contains it is blocked. Uses the same key as the server (proxy.canary.key).
 
 Configuration: --config or PF_CONFIG names a YAML/JSON policy file (a PromptFirewall spec);
 environment variables such as PF_POLICY_MODE=monitor override single fields.`;
@@ -39,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'scan') return await scanCommand(rest);
     if (command === 'serve') return await serveCommand(rest);
+    if (command === 'canary') return await canaryCommand(rest);
   } catch (err) {
     if (err instanceof ConfigError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       process.stderr.write(`prompt-firewall: ${(err as Error).message}\n`);
@@ -124,6 +131,19 @@ function humanReadable(r: ScanResult, label?: string): string {
   return `${lines.join('\n')}\n`;
 }
 
+async function canaryCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, config: { type: 'string', short: 'c' } } });
+  const fw = await Firewall.create({ configFile: values.config ?? process.env.PF_CONFIG });
+  try {
+    const issued = fw.canaries.issue();
+    process.stdout.write(values.json ? `${JSON.stringify(issued)}\n` : `${issued.canary}\n\nPaste into the system prompt:\n${issued.instruction}\n`);
+    if (fw.canaryKeySource === 'ephemeral') process.stderr.write('prompt-firewall: warning: no canary key configured and none could be stored; this canary is recognised by no other process\n');
+  } finally {
+    await fw.close();
+  }
+  return 0;
+}
+
 async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -143,8 +163,13 @@ async function serveCommand(args: string[]): Promise<number> {
     host,
     shutdownDelayMs: Number(process.env.PF_SHUTDOWN_DELAY_MS ?? 0),
     shutdownTimeoutMs: Number(process.env.PF_SHUTDOWN_TIMEOUT_MS ?? 25_000),
+    routes: proxyRoutes(fw, log),
   });
-  log.info({ url: running.url, policyVersion: fw.policy.version, mode: fw.policy.policy.mode, config: configFile ?? 'embedded defaults' }, 'prompt firewall listening');
+  if (fw.canaryKeySource === 'ephemeral') log.warn('no canary key configured (proxy.canary.key) and none could be stored: canaries verify only in this process');
+  log.info(
+    { url: running.url, policyVersion: fw.policy.version, mode: fw.policy.policy.mode, config: configFile ?? 'embedded defaults', upstream: fw.configuration.proxy.upstream ?? null },
+    'prompt firewall listening',
+  );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'signal received');

@@ -2,6 +2,7 @@
 // Used by the HTTP server and by the CLI alike.
 import type { ScannerConfig } from '../crds/schema.js';
 import { TieredCache } from './cache/tiered.js';
+import { Canaries, defaultCanaryKeyFile, resolveCanaryKey, type CanaryKeySource } from './canary/canary.js';
 import { ConfigWatcher } from './config/watch.js';
 import { loadConfig } from './config/load.js';
 import { createDetectors } from './detectors/registry.js';
@@ -28,6 +29,9 @@ export class Firewall {
     readonly cache: TieredCache,
     readonly scanner: Scanner,
     active: ActivePolicy,
+    /** Issues and recognises canary tokens; the key is fixed for the life of the process. */
+    readonly canaries: Canaries,
+    readonly canaryKeySource: CanaryKeySource,
   ) {
     this.active = active;
   }
@@ -35,12 +39,14 @@ export class Firewall {
   static async create(options: FirewallOptions = {}): Promise<Firewall> {
     const env = options.env ?? process.env;
     const { config, raw } = loadConfig({ file: options.configFile, env });
-    const detectors = await createDetectors();
+    const canaryKey = resolveCanaryKey(config.proxy.canary.key, defaultCanaryKeyFile(env));
+    const canaries = new Canaries(canaryKey.key);
+    const detectors = await createDetectors({ canaries });
     const cache = new TieredCache(config.cache.l1);
     const holder: { fw?: Firewall } = {};
     const active = { policy: config.policy, version: policyVersion(config.policy) };
     const scanner = new Scanner(detectors, cache, () => holder.fw!.active);
-    const fw = new Firewall(config, detectors, cache, scanner, active);
+    const fw = new Firewall(config, detectors, cache, scanner, active, canaries, canaryKey.source);
     holder.fw = fw;
     if (options.watch && options.configFile) {
       fw.watcher = new ConfigWatcher(

@@ -1,6 +1,6 @@
 // spec.policy: how scores become verdicts. Read by the scanner, hot-reloaded.
 import { z } from 'zod';
-import { ACTIONS, type Action } from '../common.js';
+import { ACTIONS, CATEGORIES, type Action, type Category } from '../common.js';
 
 const categoryPolicy = (threshold: number, action: Action, what: string) =>
   z
@@ -19,16 +19,60 @@ const categoryPolicy = (threshold: number, action: Action, what: string) =>
     .prefault({})
     .describe(`Threshold and action for ${what}.`);
 
-export const CategoriesSchema = z
+/** What each category means, for the descriptions of both category tables. */
+const CATEGORY_TEXT: Record<Category, string> = {
+  prompt_injection: 'prompt injection (instructions that try to override the application)',
+  jailbreak: 'jailbreaks (persona and refusal-suppression attacks)',
+  secret: 'secrets (API keys, tokens, private keys, passwords)',
+  pii: 'personal data (e-mail, phone, SSN, payment card, IBAN, IP address)',
+  invisible_text: 'invisible text (zero-width, bidi-control and Unicode tag characters)',
+  canary: 'canary tokens (markers planted in a system prompt; seen in a response, the prompt leaked)',
+  system_prompt_leak: 'the request\'s system prompt echoed back in a response',
+};
+
+const categoriesSchema = (defaults: Record<Category, [number, Action]>, description: string) =>
+  z
+    .object(
+      Object.fromEntries(CATEGORIES.map((c) => [c, categoryPolicy(defaults[c][0], defaults[c][1], CATEGORY_TEXT[c])])) as Record<
+        Category,
+        ReturnType<typeof categoryPolicy>
+      >,
+    )
+    .prefault({})
+    .describe(description);
+
+export const CategoriesSchema = categoriesSchema(
+  {
+    prompt_injection: [0.5, 'block'],
+    jailbreak: [0.5, 'block'],
+    secret: [0.9, 'block'],
+    pii: [0.8, 'redact'],
+    invisible_text: [0.5, 'flag'],
+    canary: [0.9, 'flag'],
+    system_prompt_leak: [0.5, 'flag'],
+  },
+  'Per-category threshold and action for prompts (direction prompt). Categories left out keep their defaults.',
+);
+
+/** Model output is judged by its own table: an injection phrase in an answer matters less than in a
+ *  prompt, while a canary or an echoed system prompt in an answer is a leak. */
+export const ResponsePolicySchema = z
   .object({
-    prompt_injection: categoryPolicy(0.5, 'block', 'prompt injection (instructions that try to override the application)'),
-    jailbreak: categoryPolicy(0.5, 'block', 'jailbreaks (persona and refusal-suppression attacks)'),
-    secret: categoryPolicy(0.9, 'block', 'secrets (API keys, tokens, private keys, passwords)'),
-    pii: categoryPolicy(0.8, 'redact', 'personal data (e-mail, phone, SSN, payment card, IBAN, IP address)'),
-    invisible_text: categoryPolicy(0.5, 'flag', 'invisible text (zero-width, bidi-control and Unicode tag characters)'),
+    categories: categoriesSchema(
+      {
+        prompt_injection: [0.5, 'flag'],
+        jailbreak: [0.5, 'flag'],
+        secret: [0.9, 'block'],
+        pii: [0.8, 'redact'],
+        invisible_text: [0.5, 'flag'],
+        canary: [0.9, 'block'],
+        system_prompt_leak: [0.5, 'block'],
+      },
+      'Per-category threshold and action for model responses (direction response, and the proxy\'s response scanning). Categories left out keep their defaults.',
+    ),
   })
   .prefault({})
-  .describe('Per-category threshold and action. Categories left out keep their defaults.');
+  .describe('How scores of model output become verdicts; mode and failMode are shared with prompts.');
 
 export const LimitsSchema = z
   .object({
@@ -70,6 +114,7 @@ export const PolicySchema = z
       .default(250)
       .describe('Time budget for the asynchronous detectors (the model) of one scan, in milliseconds.'),
     categories: CategoriesSchema,
+    response: ResponsePolicySchema,
     limits: LimitsSchema,
   })
   .prefault({})

@@ -35,8 +35,13 @@ export interface ViewFinding extends Finding {
   view: number;
 }
 
+export type Direction = 'prompt' | 'response';
+
 export interface ScanContext {
-  direction: 'prompt' | 'response';
+  direction: Direction;
+  /** The system prompt of the request a response answers (the proxy sets it), for output checks
+   *  such as system-prompt echo. Only per-request detectors may read it: it is not in the cache key. */
+  systemPrompt?: string;
 }
 
 export interface Detector {

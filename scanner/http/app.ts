@@ -89,6 +89,8 @@ export function createApp(firewall: Firewall, state: AppState, log: Logger, extr
         },
       ],
     },
+    // A fresh canary token to plant in a system prompt; any pod with the same key recognises it.
+    '/v1/canary': { POST: [(_req, res) => void res.json(firewall.canaries.issue())] },
     ...extraRoutes,
   };
 
@@ -127,7 +129,7 @@ function runChain(handlers: RequestHandler[], req: Request, res: Response, done:
 }
 
 /** JSON body parser with the policy's size limit (it follows reloads), UTF-8 validation and 415. */
-function jsonBody(firewall: Firewall): RequestHandler {
+export function jsonBody(firewall: Firewall): RequestHandler {
   let limit = -1;
   let parser: RequestHandler = (_req, _res, next) => next();
   return (req, res, next) => {

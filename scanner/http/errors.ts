@@ -8,34 +8,48 @@ export function sendError(res: Response, status: number, code: string, message: 
   res.status(status).json({ error: { code, message } });
 }
 
-interface BodyParserError extends Error {
+export interface BodyParserError extends Error {
   type?: string;
   status?: number;
   limit?: number;
   charset?: string;
 }
 
-/** Maps parser and validation failures to clear 4xx answers; anything else is a logged 500. */
+export interface ApiError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/** Maps parser and validation failures to a clear 4xx answer; null when the client went away
+ *  (nobody is left to answer), undefined for anything unexpected (a 500 for the caller to log). */
+export function classifyError(err: BodyParserError): ApiError | null | undefined {
+  if (err instanceof RequestError) return { status: err.status, code: err.code, message: err.message };
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return { status: 400, code: 'invalid_json', message: `request body is not valid JSON: ${err.message}` };
+    case 'entity.too.large':
+      return { status: 413, code: 'body_too_large', message: `request body exceeds the limit of ${err.limit} bytes` };
+    case 'encoding.invalid_utf8':
+      return { status: 400, code: 'invalid_utf8', message: 'request body is not valid UTF-8' };
+    case 'charset.unsupported':
+      return { status: 415, code: 'unsupported_charset', message: `charset "${err.charset}" is not supported; send UTF-8` };
+    case 'encoding.unsupported':
+      return { status: 415, code: 'unsupported_encoding', message: err.message };
+    case 'request.aborted':
+      return null;
+    case 'request.size.invalid':
+      return { status: 400, code: 'invalid_content_length', message: 'request size did not match Content-Length' };
+  }
+  if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) return { status: err.status, code: 'bad_request', message: err.message };
+  return undefined;
+}
+
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: BodyParserError, req, res, _next) => {
-    if (err instanceof RequestError) return sendError(res, err.status, err.code, err.message);
-    switch (err.type) {
-      case 'entity.parse.failed':
-        return sendError(res, 400, 'invalid_json', `request body is not valid JSON: ${err.message}`);
-      case 'entity.too.large':
-        return sendError(res, 413, 'body_too_large', `request body exceeds the limit of ${err.limit} bytes`);
-      case 'encoding.invalid_utf8':
-        return sendError(res, 400, 'invalid_utf8', 'request body is not valid UTF-8');
-      case 'charset.unsupported':
-        return sendError(res, 415, 'unsupported_charset', `charset "${err.charset}" is not supported; send UTF-8`);
-      case 'encoding.unsupported':
-        return sendError(res, 415, 'unsupported_encoding', err.message);
-      case 'request.aborted':
-        return; // the client went away; nobody is left to answer
-      case 'request.size.invalid':
-        return sendError(res, 400, 'invalid_content_length', 'request size did not match Content-Length');
-    }
-    if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) return sendError(res, err.status, 'bad_request', err.message);
+    const known = classifyError(err);
+    if (known) return sendError(res, known.status, known.code, known.message);
+    if (known === null) return;
     log.error({ err, path: req.path }, 'unhandled error');
     sendError(res, 500, 'internal', 'internal error');
   };

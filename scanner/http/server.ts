@@ -35,6 +35,17 @@ export async function serve(firewall: Firewall, log: Logger, opts: ServeOptions)
       resolve();
     });
   });
+  // Requests in progress. Once shutdown starts and this reaches zero, every remaining connection
+  // is closed: closeIdleConnections() misses sockets that were opened but never sent a request
+  // (clients such as undici keep a spare one), which would otherwise hold shutdown to its timeout.
+  let inflight = 0;
+  let drained: (() => void) | undefined;
+  server.on('request', (_req, res) => {
+    inflight++;
+    res.once('close', () => {
+      if (--inflight === 0) drained?.();
+    });
+  });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   state.ready = true;
@@ -47,6 +58,8 @@ export async function serve(firewall: Firewall, log: Logger, opts: ServeOptions)
       if (opts.shutdownDelayMs) await new Promise((r) => setTimeout(r, opts.shutdownDelayMs));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      drained = () => server.closeAllConnections();
+      if (inflight === 0) drained();
       const timeout = opts.shutdownTimeoutMs ?? 25_000;
       const timer = setTimeout(() => server.closeAllConnections(), timeout);
       timer.unref();

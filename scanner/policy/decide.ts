@@ -1,7 +1,7 @@
 // The policy turns findings into a verdict. Pure: no I/O, no clock.
 import { createHash } from 'node:crypto';
 import { ACTIONS, CATEGORIES, type Action, type Category, type Policy } from '../../crds/schema.js';
-import type { Finding } from '../detectors/types.js';
+import type { Direction, Finding } from '../detectors/types.js';
 
 export type Verdict = Action;
 
@@ -36,7 +36,9 @@ export function emptyScores(): Record<Category, number> {
   return out;
 }
 
-export function decide(policy: Policy, findings: readonly Finding[], errors: readonly DetectorError[] = []): Decision {
+/** Prompts are judged by `policy.categories`, model responses by `policy.response.categories`. */
+export function decide(policy: Policy, findings: readonly Finding[], errors: readonly DetectorError[] = [], direction: Direction = 'prompt'): Decision {
+  const rules = direction === 'response' ? policy.response.categories : policy.categories;
   const categories = emptyScores();
   for (const f of findings) if (f.score > categories[f.category]) categories[f.category] = f.score;
 
@@ -46,7 +48,7 @@ export function decide(policy: Policy, findings: readonly Finding[], errors: rea
   for (const c of CATEGORIES) {
     const s = categories[c];
     if (s > score) score = s;
-    const rule = policy.categories[c];
+    const rule = rules[c];
     if (s > 0 && s >= rule.threshold && rule.action !== 'allow') {
       triggered.push({ category: c, action: rule.action, score: s });
       policyVerdict = mostSevere(policyVerdict, rule.action);
@@ -62,7 +64,7 @@ export function decide(policy: Policy, findings: readonly Finding[], errors: rea
 
   const redact =
     policyVerdict === 'redact'
-      ? findings.filter((f) => policy.categories[f.category].action === 'redact' && f.score >= policy.categories[f.category].threshold)
+      ? findings.filter((f) => rules[f.category].action === 'redact' && f.score >= rules[f.category].threshold)
       : [];
 
   const verdict = policy.mode === 'monitor' && RANK[policyVerdict] > RANK.flag ? 'flag' : policyVerdict;

@@ -5,11 +5,14 @@ interface Cut extends Span {
   placeholder: string;
 }
 
+/** The text that replaces a redacted finding: its detector's placeholder or the category's. */
+export const placeholderOf = (f: Pick<Finding, 'placeholder' | 'category'>): string => f.placeholder ?? `[${f.category.toUpperCase()}]`;
+
 /** Overlapping spans merge into one cut that keeps the first finding's placeholder. */
 export function redact(original: string, findings: readonly Finding[]): string {
   const cuts: Cut[] = [];
   for (const f of findings) {
-    const placeholder = f.placeholder ?? `[${f.category.toUpperCase()}]`;
+    const placeholder = placeholderOf(f);
     for (const s of f.spans) if (s.end > s.start) cuts.push({ start: s.start, end: s.end, placeholder });
   }
   if (cuts.length === 0) return original;

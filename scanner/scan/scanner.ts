@@ -8,7 +8,7 @@ import type { Detection } from '../cache/types.js';
 import type { Detector, Finding, ScanContext, Span, ViewFinding } from '../detectors/types.js';
 import { normalise, type Normalised } from '../normalise/normalise.js';
 import { decide, type Decision, type DetectorError, type Verdict } from '../policy/decide.js';
-import { redact } from '../policy/redact.js';
+import { placeholderOf, redact } from '../policy/redact.js';
 import { textsOf, type Message, type ScanRequest, type TextItem } from './request.js';
 
 export interface ActivePolicy {
@@ -24,6 +24,8 @@ export interface ResultSpan extends Span {
 
 export interface ResultFinding extends Omit<Finding, 'spans' | 'placeholder'> {
   spans: ResultSpan[];
+  /** Set when the verdict is redact and this finding's spans were replaced: the placeholder used. */
+  replacement?: string;
 }
 
 export interface ScanResult {
@@ -55,6 +57,11 @@ export interface RequestContext {
   id?: string;
   clientIp?: string;
   apiKeyId?: string;
+  /** Reference text for response scans (see ScanContext.systemPrompt). Never logged or stored. */
+  systemPrompt?: string;
+  /** Neither read nor fill the verdict caches: for texts that will not recur, such as the
+   *  windows of a streamed answer that the proxy rescans as it grows. */
+  skipCache?: boolean;
 }
 
 export type ScanObserver = (event: ScanEvent) => void;
@@ -94,9 +101,11 @@ export class Scanner {
   async scan(request: ScanRequest, context: RequestContext = {}): Promise<ScanResult> {
     const started = performance.now();
     const { policy, version } = this.activePolicy();
-    const ctx: ScanContext = { direction: request.direction };
+    const ctx: ScanContext = { direction: request.direction, systemPrompt: context.systemPrompt };
     const items = textsOf(request);
-    const analysed = items.length === 1 ? [await this.analyse(items[0], ctx, policy, version)] : await Promise.all(items.map((it) => this.analyse(it, ctx, policy, version)));
+    const skip = context.skipCache ?? false;
+    const analysed =
+      items.length === 1 ? [await this.analyse(items[0], ctx, policy, version, skip)] : await Promise.all(items.map((it) => this.analyse(it, ctx, policy, version, skip)));
 
     const all: Finding[] = [];
     const errors: DetectorError[] = [];
@@ -106,14 +115,14 @@ export class Scanner {
       for (const e of a.errors) errors.push(e);
       if (SOURCE_ORDER[a.source] > SOURCE_ORDER[source]) source = a.source;
     }
-    const decision = decide(policy, all, errors);
+    const decision = decide(policy, all, errors, request.direction);
 
     const result: ScanResult = {
       id: context.id ?? randomUUID(),
       verdict: decision.verdict,
       score: round(decision.score),
       categories: decision.categories,
-      findings: toResultFindings(analysed),
+      findings: toResultFindings(analysed, decision.redact),
       cache: items.length === 0 ? 'miss' : source,
       policyVersion: version,
       mode: policy.mode,
@@ -128,15 +137,21 @@ export class Scanner {
     return result;
   }
 
-  private async analyse(item: TextItem, ctx: ScanContext, policy: Policy, version: string): Promise<Analysed> {
+  private async analyse(item: TextItem, ctx: ScanContext, policy: Policy, version: string, skipCache: boolean): Promise<Analysed> {
     const input = normalise(item.text);
-    const key = cacheKey(input.text, ctx.direction, version, this.modelVersion);
-    let detection = this.cache.peek(key);
-    let source: CacheSource = 'l1';
-    if (!detection) {
-      const r = await this.cache.resolve(key, () => this.detect(input, ctx, policy));
-      detection = r.value;
-      source = r.source;
+    let detection: Detection | undefined;
+    let source: CacheSource = 'miss';
+    if (skipCache) {
+      detection = await this.detect(input, ctx, policy);
+    } else {
+      const key = cacheKey(input.text, ctx.direction, version, this.modelVersion);
+      detection = this.cache.peek(key);
+      source = 'l1';
+      if (!detection) {
+        const r = await this.cache.resolve(key, () => this.detect(input, ctx, policy));
+        detection = r.value;
+        source = r.source;
+      }
     }
     const findings: Finding[] = detection.findings.map((f) => ({ ...f, spans: f.spans.map((s) => input.toOriginal(s.start, s.end)) }));
     const errors: DetectorError[] = detection.errors ? [...detection.errors] : [];
@@ -226,16 +241,18 @@ function toOriginalFinding(f: ViewFinding, input: Normalised): Finding {
   };
 }
 
-function toResultFindings(analysed: readonly Analysed[]): ResultFinding[] {
+function toResultFindings(analysed: readonly Analysed[], redacted: readonly Finding[]): ResultFinding[] {
   const out: ResultFinding[] = [];
   for (const a of analysed) {
     for (const f of a.findings) {
       const { placeholder: _p, ...rest } = f;
-      out.push({
+      const r: ResultFinding = {
         ...rest,
         score: round(f.score),
         spans: f.spans.map((s) => (a.item.message === undefined ? { start: s.start, end: s.end } : { message: a.item.message, part: a.item.part, start: s.start, end: s.end })),
-      });
+      };
+      if (redacted.includes(f)) r.replacement = placeholderOf(f);
+      out.push(r);
     }
   }
   return out.sort((x, y) => y.score - x.score);
