@@ -11,7 +11,7 @@ import { CHILD_SELECTOR, controllerOf, type KubeObject, type Owner } from './des
 import { SERVICE_MONITOR_API } from './desired/monitoring.js';
 import { toleranceApplied } from './desired/scaling.js';
 import { secretUses } from './desired/scanner-config.js';
-import { computeStatus, sameStatus, type ObservedDeployment, type ObservedHpa, type Problem } from './desired/status.js';
+import { computeStatus, sameStatus, transitionEvents, type ObservedDeployment, type ObservedHpa, type Problem } from './desired/status.js';
 import { apiMessage, statusCode, type KubeClient, type PromptFirewallObject } from './kube/client.js';
 import { Informer } from './kube/informer.js';
 import type { OperatorMetrics, ReconcileResult } from './metrics.js';
@@ -26,6 +26,8 @@ export interface ControllerOptions {
   workers: number;
   /** Every PromptFirewall is reconciled again at least this often. */
   resyncMs: number;
+  /** This replica, as Events name it. */
+  identity: string;
   log: Logger;
   metrics: OperatorMetrics;
   queue?: WorkQueue;
@@ -263,5 +265,9 @@ export class Controller {
     if (sameStatus(previous, status)) return;
     await this.opts.kube.applyStatus(pfw, status);
     this.written.set(pfw.metadata.uid, status);
+    for (const event of transitionEvents(previous, status)) {
+      // Off the reconcile's path: an Event is a courtesy, status is the record.
+      void this.opts.kube.recordEvent(pfw, event, this.opts.identity).catch((err) => this.opts.log.debug({ err: apiMessage(err) }, 'event not recorded'));
+    }
   }
 }

@@ -5,7 +5,7 @@
 // renew within the renew deadline stops leading before the lease can expire for the others.
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { apiMessage, statusCode } from './kube/client.js';
+import { apiMessage, microTime, statusCode } from './kube/client.js';
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -20,8 +20,6 @@ export interface LeaderElectionOptions {
   log: Logger;
 }
 
-/** MicroTime as the API server writes it: RFC 3339 with six fractional digits. */
-const microTime = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 export class LeaderElector {
   private readonly api: CoordinationV1Api;

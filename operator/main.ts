@@ -32,8 +32,10 @@ async function main(): Promise<void> {
   const kube = new KubeClient(loadKubeConfig(flags.kubeconfig || undefined));
   const queue = new WorkQueue(new RateLimiter({ maxDelayMs: seconds('max-backoff', flags['max-backoff']) }));
   const metrics = new OperatorMetrics(() => queue.length);
+  const identity = `${hostname()}_${randomUUID()}`;
   const controller = new Controller({
     kube,
+    identity,
     namespaces,
     defaultImage: flags['scanner-image'],
     workers: Math.max(1, Number(flags.workers) || 1),
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
   elector = new LeaderElector(kube.kubeConfig, {
     namespace: flags['lease-namespace'] || process.env.POD_NAMESPACE || 'default',
     name: flags['lease-name'],
-    identity: `${hostname()}_${randomUUID()}`,
+    identity,
     leaseDurationMs: seconds('lease-duration', flags['lease-duration']),
     renewDeadlineMs: seconds('renew-deadline', flags['renew-deadline']),
     retryPeriodMs: seconds('retry-period', flags['retry-period']),

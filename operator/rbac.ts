@@ -33,6 +33,8 @@ export function clusterRules(): PolicyRule[] {
     { apiGroups: [API_GROUP], resources: [`${PLURAL}/finalizers`], verbs: ['update'] },
     // Server-side apply of a missing object is a create; pruning is a delete.
     ...[...byGroup].map(([group, resources]) => ({ apiGroups: [group], resources, verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] })),
+    // Condition changes are also reported as Events (kubectl describe).
+    { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
     // Referenced by the spec: checked to exist (a missing one is reported in status), never changed.
     { apiGroups: [''], resources: ['secrets', 'persistentvolumeclaims'], verbs: ['get'] },
   ];

@@ -118,6 +118,30 @@ function setCondition(status: PromptFirewallStatus, previous: Condition[] | unde
   (status.conditions ??= []).push(condition);
 }
 
+/** Not ready yet in the normal course of things: reported as Normal events, not warnings. */
+const TRANSIENT_REASONS = new Set(['PodsNotReady', 'Reconciling']);
+
+export interface StatusEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/** Events for `kubectl describe`: one per change of Ready or Degraded (status or reason). */
+export function transitionEvents(previous: PromptFirewallStatus | undefined, next: PromptFirewallStatus): StatusEvent[] {
+  const events: StatusEvent[] = [];
+  for (const type of ['Ready', 'Degraded'] as const) {
+    const before = previous?.conditions?.find((c) => c.type === type);
+    const after = next.conditions?.find((c) => c.type === type);
+    if (!after || (before?.status === after.status && before.reason === after.reason)) continue;
+    if (events.some((e) => e.reason === after.reason)) continue; // a blocking reason sets both conditions
+    const bad = (type === 'Ready') === (after.status !== 'True') && !TRANSIENT_REASONS.has(after.reason);
+    if (!bad && !before && after.status !== 'True') continue; // nothing worth telling on a first, healthy status
+    events.push({ type: bad ? 'Warning' : 'Normal', reason: after.reason, message: after.message });
+  }
+  return events;
+}
+
 /** Equal apart from nothing: the operator writes status only when this is false. */
 export function sameStatus(a: PromptFirewallStatus | undefined, b: PromptFirewallStatus): boolean {
   return JSON.stringify(canonical(a ?? {})) === JSON.stringify(canonical(b));

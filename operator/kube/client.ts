@@ -1,9 +1,11 @@
 // Thin Kubernetes I/O for the operator, over @kubernetes/client-node: server-side apply of
 // children and of the status subresource, reads of what the spec refers to, deletes, discovery.
 // Nothing here decides anything; operator/desired/ does.
+import { randomBytes } from 'node:crypto';
 import {
   ApiException,
   CoreV1Api,
+  EventsV1Api,
   CustomObjectsApi,
   KubeConfig,
   KubernetesObjectApi,
@@ -46,16 +48,44 @@ export function apiMessage(err: unknown): string {
 
 const notFound = (err: unknown) => statusCode(err) === 404;
 
+/** MicroTime as the API server writes it: RFC 3339 with six fractional digits. */
+export const microTime = (ms = Date.now()) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+
+/** Who reports Events. */
+export const REPORTING_CONTROLLER = 'promptfirewall.io/operator';
+
 export class KubeClient {
   readonly objects: KubernetesObjectApi;
   readonly custom: CustomObjectsApi;
   readonly core: CoreV1Api;
+  readonly events: EventsV1Api;
   private discovery = new Map<string, { at: number; served: boolean }>();
 
   constructor(readonly kubeConfig: KubeConfig) {
     this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
     this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.events = kubeConfig.makeApiClient(EventsV1Api);
+  }
+
+  /** Records an Event about a PromptFirewall (shown by kubectl describe). */
+  async recordEvent(pfw: Pick<PromptFirewallObject, 'metadata'>, event: { type: 'Normal' | 'Warning'; reason: string; message: string }, instance: string): Promise<void> {
+    const { name, namespace, uid } = pfw.metadata;
+    await this.events.createNamespacedEvent({
+      namespace,
+      body: {
+        // Named as client-go names them: the object's name and a unique suffix.
+        metadata: { name: `${name}.${Date.now().toString(16)}${randomBytes(3).toString('hex')}`, namespace },
+        eventTime: microTime() as never,
+        reportingController: REPORTING_CONTROLLER,
+        reportingInstance: instance.slice(0, 128),
+        action: 'Reconcile',
+        type: event.type,
+        reason: event.reason,
+        note: event.message.slice(0, 1024),
+        regarding: { apiVersion: PFW_API_VERSION, kind: KIND, name, namespace, uid },
+      },
+    });
   }
 
   /** Server-side apply under the operator's field manager; returns what the API server stored. */

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PromptFirewallSpecSchema } from '../../crds/schema.js';
 import { desiredState } from '../../operator/desired/index.js';
-import { computeStatus, sameStatus, type StatusInput } from '../../operator/desired/status.js';
+import { computeStatus, sameStatus, transitionEvents, type StatusInput } from '../../operator/desired/status.js';
 
 const desired = desiredState({ owner: { name: 'g', namespace: 'n', uid: 'u' }, spec: PromptFirewallSpecSchema.parse({}), defaultImage: 'i', serviceMonitorSupported: false });
 const T0 = '2025-01-01T00:00:00Z';
@@ -76,5 +76,17 @@ describe('PromptFirewall status', () => {
     assert.equal(cond(notReady, 'Ready').lastTransitionTime, T1);
     assert.equal(cond(notReady, 'Progressing').lastTransitionTime, T0, 'Progressing stayed False');
     assert.ok(!sameStatus(first, notReady));
+  });
+
+  it('Events: a warning when Ready turns False for a reason the user must fix, a normal one when it recovers; none for a first healthy status', () => {
+    const serve = computeStatus(base({ deployment: serving }));
+    assert.deepEqual(transitionEvents(undefined, serve), [{ type: 'Normal', reason: 'Serving', message: '2/2 scanner pods ready' }]);
+    const pending = computeStatus(base({}));
+    assert.deepEqual(transitionEvents(undefined, pending), []);
+    const blocked = computeStatus(base({ previous: serve, blocked: { reason: 'SecretNotFound', message: 'm' } }));
+    assert.deepEqual(transitionEvents(serve, blocked), [{ type: 'Warning', reason: 'SecretNotFound', message: 'm' }]);
+    assert.deepEqual(transitionEvents(serve, computeStatus(base({ deployment: serving, previous: serve }))), []);
+    const recovered = computeStatus(base({ deployment: serving, previous: blocked }));
+    assert.deepEqual(transitionEvents(blocked, recovered).map((e) => [e.type, e.reason]), [['Normal', 'Serving'], ['Normal', 'AsExpected']]);
   });
 });
