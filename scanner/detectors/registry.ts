@@ -2,6 +2,9 @@
 import type { Canaries } from '../canary/canary.js';
 import { canaryDetector } from './canary.js';
 import { invisibleDetector } from './invisible.js';
+import { piiDetector } from './pii.js';
+import { createRulesDetector } from './rules.js';
+import { secretsDetector } from './secrets.js';
 import { systemPromptDetector } from './system-prompt.js';
 import type { Detector } from './types.js';
 
@@ -11,7 +14,14 @@ export interface DetectorDeps {
 }
 
 export async function createDetectors(deps: DetectorDeps): Promise<Detector[]> {
-  const detectors: Detector[] = [invisibleDetector, canaryDetector(deps.canaries), systemPromptDetector];
+  const detectors: Detector[] = [
+    createRulesDetector(),
+    piiDetector,
+    secretsDetector,
+    invisibleDetector,
+    canaryDetector(deps.canaries),
+    systemPromptDetector,
+  ];
   await Promise.all(detectors.map((d) => d.ready?.()));
   return detectors;
 }
