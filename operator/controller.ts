@@ -65,6 +65,7 @@ export class Controller {
       namespaces,
       log,
       onEvent: (type, pfw) => this.onPromptFirewall(type, pfw),
+      notServedHint: 'the PromptFirewall CRD is not installed: kubectl apply --server-side -f crds/promptfirewall.yaml',
     });
   }
 

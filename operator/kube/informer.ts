@@ -4,6 +4,7 @@
 // later only delays events. `synced` turns true after the first successful list of every namespace.
 import { ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { apiMessage, statusCode } from './client.js';
 
 export type EventType = 'add' | 'update' | 'delete';
 
@@ -17,6 +18,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   namespaces: string[];
   onEvent(type: EventType, obj: T): void;
   log: Logger;
+  /** Logged when the kind is not served (404), e.g. how to install its CRD. */
+  notServedHint?: string;
 }
 
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -52,7 +55,8 @@ export class Informer<T extends KubernetesObject> {
     for (const type of ['add', 'update', 'delete'] as const) entry.lw.on(type, (obj) => this.opts.onEvent(type, obj));
     entry.lw.on('error', (err) => {
       if (this.stopped) return;
-      this.opts.log.warn({ err: (err as Error)?.message ?? String(err), what: this.opts.what, namespace, retryInMs: entry.delayMs }, 'watch failed; restarting');
+      const hint = statusCode(err) === 404 ? this.opts.notServedHint : undefined;
+      this.opts.log.warn({ err: apiMessage(err), what: this.opts.what, namespace, retryInMs: entry.delayMs, ...(hint ? { hint } : {}) }, 'watch failed; restarting');
       entry.timer = setTimeout(() => void entry.lw.start(), entry.delayMs);
       entry.delayMs = Math.min(entry.delayMs * 2, MAX_RESTART_DELAY_MS);
     });
