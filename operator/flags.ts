@@ -5,7 +5,7 @@ import { PACKAGE_VERSION } from '../scanner/paths.js';
 
 /** Flag name → environment variable and default. */
 export const OPERATOR_FLAGS = {
-  kubeconfig: { env: 'KUBECONFIG', default: '', help: 'kubeconfig file; default: in-cluster, else ~/.kube/config' },
+  kubeconfig: { env: 'PF_OPERATOR_KUBECONFIG', default: '', help: 'kubeconfig file; default: $KUBECONFIG, else in-cluster, else ~/.kube/config' },
   namespaces: { env: 'PF_OPERATOR_NAMESPACES', default: '', help: 'comma-separated namespaces to watch; empty: all' },
   'scanner-image': { env: 'PF_SCANNER_IMAGE', default: `prompt-firewall:${PACKAGE_VERSION}`, help: 'image for PromptFirewalls without spec.image.reference' },
   'metrics-addr': { env: 'PF_OPERATOR_METRICS_ADDR', default: ':8081', help: '[host]:port of /metrics, /healthz and /readyz' },

@@ -76,13 +76,15 @@ async function main(): Promise<void> {
     controller.startWorkers();
     return;
   }
+  const lease = { duration: seconds('lease-duration', flags['lease-duration']), renew: seconds('renew-deadline', flags['renew-deadline']), retry: seconds('retry-period', flags['retry-period']) };
+  if (!(lease.duration > lease.renew && lease.renew > lease.retry)) throw new Error('leader election needs --lease-duration > --renew-deadline > --retry-period');
   elector = new LeaderElector(kube.kubeConfig, {
     namespace: flags['lease-namespace'] || process.env.POD_NAMESPACE || 'default',
     name: flags['lease-name'],
     identity,
-    leaseDurationMs: seconds('lease-duration', flags['lease-duration']),
-    renewDeadlineMs: seconds('renew-deadline', flags['renew-deadline']),
-    retryPeriodMs: seconds('retry-period', flags['retry-period']),
+    leaseDurationMs: lease.duration,
+    renewDeadlineMs: lease.renew,
+    retryPeriodMs: lease.retry,
     log,
     onStartedLeading: () => {
       metrics.leader.set(1);
