@@ -28,3 +28,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     if [ "${CI:-}" = true ]; then exit 1; fi
   fi
 fi
+
+# Kubernetes control plane for the operator and chart suites, built from Go modules (about 20 min
+# cold on 2 cores; about a second once cached). CI always builds it; elsewhere it is opt-in.
+if [ "${CI:-}" = true ] || [ "${PF_BUILD_K8S:-}" = 1 ]; then
+  bash test/k8s/setup.sh
+elif ! bash test/k8s/setup.sh --check >/dev/null 2>&1; then
+  echo "setup: Kubernetes test binaries are not built; the cluster suites will skip (build them with \`npm run setup:k8s\`, or PF_BUILD_K8S=1 npm test)" >&2
+fi
