@@ -48,10 +48,12 @@ export class LeaderElector {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const ok = await this.tryAcquireOrRenew().catch((err) => {
+      const attempt = this.tryAcquireOrRenew().catch((err) => {
         this.opts.log.warn({ err: apiMessage(err) }, 'leader election: lease update failed');
         return false;
       });
+      // A leader waits for a hung request no longer than its renew deadline allows.
+      const ok = this.leader ? await withDeadline(attempt, this.lastRenew + this.opts.renewDeadlineMs - Date.now()) : await attempt;
       const now = Date.now();
       if (ok) {
         this.lastRenew = now;
@@ -148,4 +150,11 @@ export class LeaderElector {
       this.opts.log.warn({ err: apiMessage(err) }, 'could not release the leader lease; it expires by itself');
     }
   }
+}
+
+/** The promise's value, or false once `ms` have passed. */
+function withDeadline(promise: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }

@@ -41,10 +41,6 @@ export class RateLimiter {
     return Math.max(backoff, bucket);
   }
 
-  failuresOf(key: string): number {
-    return this.failures.get(key) ?? 0;
-  }
-
   forget(key: string): void {
     this.failures.delete(key);
   }
@@ -94,10 +90,11 @@ export class WorkQueue {
     this.limiter.forget(key);
   }
 
-  /** The next key to process, or undefined once the queue shuts down. Call done(key) after. */
+  /** The next key to process, or undefined once the queue shuts down (queued keys are left for
+   *  the next leader). Call done(key) after. */
   get(): Promise<string | undefined> {
-    if (this.queue.length) return Promise.resolve(this.take());
     if (this.shuttingDown) return Promise.resolve(undefined);
+    if (this.queue.length) return Promise.resolve(this.take());
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
@@ -119,10 +116,6 @@ export class WorkQueue {
   /** Keys waiting to be processed (the queue depth metric). */
   get length(): number {
     return this.queue.length;
-  }
-
-  get busy(): number {
-    return this.processing.size;
   }
 
   shutDown(): void {

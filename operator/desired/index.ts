@@ -20,7 +20,7 @@ export interface DesiredInput {
 }
 
 export interface Desired {
-  /** In apply order: what pods need exists before the Deployment. */
+  /** Objects to apply (in any order: the controllers wait for what they reference). */
   objects: KubeObject[];
   /** Optional kinds that must not exist (turned off, or not supported by the cluster). */
   absent: ChildKind[];

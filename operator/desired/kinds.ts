@@ -23,9 +23,3 @@ export const CHILD_KINDS: readonly ChildKind[] = [
 ];
 
 export const apiVersionOf = (k: Pick<ChildKind, 'group' | 'version'>) => (k.group ? `${k.group}/${k.version}` : k.version);
-
-export function childKind(kind: string): ChildKind {
-  const k = CHILD_KINDS.find((c) => c.kind === kind);
-  if (!k) throw new Error(`not a child kind: ${kind}`);
-  return k;
-}

@@ -112,15 +112,6 @@ export class KubeClient {
     }
   }
 
-  async readPromptFirewall(namespace: string, name: string): Promise<PromptFirewallObject | undefined> {
-    try {
-      return (await this.custom.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: PLURAL, name })) as PromptFirewallObject;
-    } catch (err) {
-      if (notFound(err)) return undefined;
-      throw err;
-    }
-  }
-
   async listPromptFirewalls(namespace?: string): Promise<{ metadata?: { resourceVersion?: string }; items: PromptFirewallObject[] }> {
     const list = namespace
       ? await this.custom.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: PLURAL })

@@ -30,8 +30,12 @@ describe('operator work queue', () => {
     q.add('x');
     assert.equal(await waiting, 'x');
     const idle = q.get();
+    q.add('y');
+    q.done('x');
+    q.add('z');
     q.shutDown();
-    assert.equal(await idle, undefined);
+    assert.equal(await idle, 'y');
+    assert.equal(await q.get(), undefined, 'no new work after shutdown');
   });
 
   it('addAfter delivers later; an earlier pending delay wins', async () => {
