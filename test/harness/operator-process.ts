@@ -49,7 +49,7 @@ export async function startOperator(opts: { kubeconfig: string; args?: string[];
           if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}`);
           return (await fetch(`${metricsUrl}/readyz`)).ok;
         },
-        30_000,
+        90_000, // loading client-node alone takes seconds of CPU; more on a busy machine
         'operator /readyz',
       );
     } catch (err) {
