@@ -122,6 +122,10 @@ function serveHealth(addr: string, metrics: OperatorMetrics, ready: () => boolea
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
   });
+  server.once('error', (err) => {
+    process.stderr.write(`prompt-firewall operator: cannot serve metrics on ${addr}: ${err.message} (a second operator on this machine needs its own --metrics-addr)\n`);
+    process.exit(1);
+  });
   server.listen(port, host);
   return server;
 }
