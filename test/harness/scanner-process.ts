@@ -21,24 +21,42 @@ export function cliArgs(...args: string[]): string[] {
   return ['--import', 'tsx', CLI, ...args];
 }
 
-/** Spawns `node ARGS` in the repository with captured output (LOG_LEVEL info unless `env` says otherwise). */
+/** Output kept from a process (the tail), so a long benchmark run does not grow memory. */
+const KEEP_OUTPUT = 256 * 1024;
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  args?: string[];
+  readyTimeoutMs?: number;
+  /** Run the compiled dist/scanner/cli.js (as in production; needs `npm run build`) instead of the sources. */
+  compiled?: boolean;
+  port?: number;
+}
+
+/** Spawns `node ARGS` in the repository with the tail of its output kept (LOG_LEVEL info unless `env` says otherwise). */
 export function spawnNode(args: string[], env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<number | null>; output(): string } {
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  const keep = (d: Buffer) => {
+    output += d;
+    if (output.length > 2 * KEEP_OUTPUT) output = output.slice(-KEEP_OUTPUT);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, exited, output: () => output };
 }
 
-export async function startScanner(opts: { env?: Record<string, string>; args?: string[]; readyTimeoutMs?: number } = {}): Promise<ScannerProcess> {
-  const port = await freePort();
-  const { child, exited, output: logs } = spawnNode(cliArgs('serve', '--host', '127.0.0.1', '--port', String(port), ...(opts.args ?? [])), opts.env);
+export async function startScanner(opts: StartOptions = {}): Promise<ScannerProcess> {
+  const port = opts.port ?? (await freePort());
+  const serveArgs = ['serve', '--host', '127.0.0.1', '--port', String(port), ...(opts.args ?? [])];
+  const argv = opts.compiled ? [join(REPO_ROOT, 'dist', 'scanner', 'cli.js'), ...serveArgs] : cliArgs(...serveArgs);
+  const { child, exited, output } = spawnNode(argv, opts.env);
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`scanner exited with ${child.exitCode}: ${logs()}`);
+        if (child.exitCode !== null) throw new Error(`scanner exited with ${child.exitCode}: ${output()}`);
         const r = await fetch(`${url}/readyz`);
         return r.ok;
       },
@@ -47,13 +65,13 @@ export async function startScanner(opts: { env?: Record<string, string>; args?: 
     );
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${logs()}`);
+    throw new Error(`${(err as Error).message}\n${output()}`);
   }
   return {
     url,
     port,
     child,
-    logs,
+    logs: output,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);
       return exited;
