@@ -10,7 +10,7 @@ export const ObservabilitySchema = z
           .string()
           .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL')
           .optional()
-          .describe('OTLP/HTTP collector URL (for example http://otel-collector.observability.svc:4318) that receives traces and metrics. Without it nothing is exported.'),
+          .describe('OTLP collector URL (for example http://otel-collector.observability.svc:4318) that receives traces; the operator passes it to the pods as OTEL_EXPORTER_OTLP_ENDPOINT. Without it nothing is exported.'),
       })
       .prefault({})
       .describe('OpenTelemetry export.'),

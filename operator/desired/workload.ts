@@ -81,7 +81,7 @@ export function deployment(input: WorkloadInput): KubeObject {
               imagePullPolicy: spec.image.pullPolicy,
               args: SCANNER_ARGS,
               ports: [{ name: 'http', containerPort: SCANNER_PORT, protocol: 'TCP' }],
-              env: scannerEnv(spec),
+              env: scannerEnv(owner, spec),
               resources: {
                 requests: { cpu: spec.resources.requests.cpu, memory: spec.resources.requests.memory },
                 limits: { memory: spec.resources.limits.memory, ...(spec.resources.limits.cpu ? { cpu: spec.resources.limits.cpu } : {}) },
@@ -102,17 +102,27 @@ export function deployment(input: WorkloadInput): KubeObject {
 interface EnvVar {
   name: string;
   value?: string;
-  valueFrom?: { secretKeyRef: { name: string; key: string } };
+  valueFrom?: { secretKeyRef: { name: string; key: string } } | { fieldRef: { fieldPath: string } };
 }
 
-/** The scanner's environment: process settings and one variable per Secret key reference. */
-export function scannerEnv(spec: PromptFirewallSpec): EnvVar[] {
+/** The scanner's environment: process settings, OpenTelemetry's standard variables (the scanner's
+ *  tracing reads only those), and one variable per Secret key reference. */
+export function scannerEnv(owner: Owner, spec: PromptFirewallSpec): EnvVar[] {
+  const otlp = spec.observability.otlp.endpoint;
   const env: EnvVar[] = [
     { name: 'PORT', value: String(SCANNER_PORT) },
     { name: 'LOG_LEVEL', value: spec.observability.logLevel },
     { name: 'PF_DATA_DIR', value: DATA_DIR },
     { name: 'PF_SHUTDOWN_DELAY_MS', value: String(spec.shutdown.drainDelaySeconds * 1000) },
     { name: 'PF_SHUTDOWN_TIMEOUT_MS', value: String(spec.shutdown.timeoutSeconds * 1000) },
+    ...(otlp
+      ? [
+          { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: otlp },
+          { name: 'OTEL_SERVICE_NAME', value: 'prompt-firewall' },
+          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'OTEL_RESOURCE_ATTRIBUTES', value: `k8s.namespace.name=${owner.namespace},k8s.deployment.name=${owner.name},k8s.pod.name=$(POD_NAME)` },
+        ]
+      : []),
   ];
   for (const use of secretUses(spec)) {
     if (use.slot.form === 'key') env.push({ name: use.slot.env!, valueFrom: { secretKeyRef: { name: use.name, key: use.key! } } });

@@ -285,7 +285,9 @@ describe('operator against a real Kubernetes API server', { skip: clusterSkip() 
     };
     const env: Record<string, string> = {};
     for (const e of container.env as Json[]) {
-      env[e.name] = e.valueFrom ? Buffer.from(secret.data[e.valueFrom.secretKeyRef.key], 'base64').toString() : mapPath(e.value);
+      if (e.valueFrom?.secretKeyRef) env[e.name] = Buffer.from(secret.data[e.valueFrom.secretKeyRef.key], 'base64').toString();
+      else if (e.valueFrom?.fieldRef) env[e.name] = 'contract-pod';
+      else env[e.name] = mapPath(e.value);
     }
     assert.equal(container.args[0], 'serve');
     const scanner = await startScanner({ env, args: container.args.slice(1).map(mapPath) });

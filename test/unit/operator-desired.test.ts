@@ -98,6 +98,16 @@ describe('desired state of a PromptFirewall', () => {
     assert.equal(parse(text).proxy.upstream, 'http://vllm:8000/v1');
   });
 
+  it('an OTLP endpoint becomes the standard OpenTelemetry variables the scanner reads', () => {
+    assert.ok(!container(build()).env.some((e: any) => e.name.startsWith('OTEL_')), 'tracing off by default');
+    const env = container(build({ observability: { otlp: { endpoint: 'http://otel.observability.svc:4318' } } })).env;
+    const value = (name: string) => env.find((e: any) => e.name === name)?.value;
+    assert.equal(value('OTEL_EXPORTER_OTLP_ENDPOINT'), 'http://otel.observability.svc:4318');
+    assert.equal(value('OTEL_SERVICE_NAME'), 'prompt-firewall');
+    assert.match(value('OTEL_RESOURCE_ATTRIBUTES')!, /k8s.namespace.name=llm-apps,k8s.deployment.name=chat-guard,k8s.pod.name=\$\(POD_NAME\)/);
+    assert.ok(env.findIndex((e: any) => e.name === 'POD_NAME') < env.findIndex((e: any) => e.name === 'OTEL_RESOURCE_ATTRIBUTES'), 'defined before use');
+  });
+
   it('a whole-Secret reference (API keys) becomes a read-only volume whose directory is in the config', () => {
     const d = build({ auth: { apiKeysSecretRef: { name: 'guard-keys' } } });
     const vol = podSpec(d).volumes.find((v: any) => v.secret?.secretName === 'guard-keys');
