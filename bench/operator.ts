@@ -14,7 +14,7 @@ import { CHILD_SELECTOR } from '../operator/desired/meta.js';
 import { loadKubeConfig } from '../operator/kube/client.js';
 import { apiVersionOf, CHILD_KINDS } from '../operator/desired/kinds.js';
 import { startCluster, k8sVersions } from '../test/harness/cluster.js';
-import { startOperator } from '../test/harness/operator-process.js';
+import { installCrds, startOperator } from '../test/harness/operator-process.js';
 import { REPO_ROOT } from '../test/harness/scanner-process.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, batch: { type: 'string', default: '100' } } });
@@ -30,8 +30,7 @@ const objects = KubernetesObjectApi.makeApiClient(kc);
 let operator: Awaited<ReturnType<typeof startOperator>> | undefined;
 
 try {
-  await cluster.kubectl(['apply', '--server-side', '-f', CRD_FILE]);
-  await cluster.kubectl(['wait', '--for=condition=Established', `crd/${PLURAL}.${API_GROUP}`]);
+  await installCrds(cluster, [{ file: CRD_FILE }]);
   operator = await startOperator({ kubeconfig: cluster.kubeconfig, args: ['--leader-elect=false', '--workers', '8'] });
 
   /** Creates `n` PromptFirewalls in a fresh namespace; resolves with each one's create→status time. */

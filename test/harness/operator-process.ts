@@ -65,7 +65,24 @@ export async function startOperator(opts: { kubeconfig: string; args?: string[];
 interface ClusterAccess {
   server: string;
   caFile: string;
-  kubectl(args: string[]): Promise<{ stdout: string }>;
+  kubectl(args: string[], opts?: { input?: string }): Promise<{ stdout: string }>;
+}
+
+/** Applies CRDs (files, or YAML text) and waits until each is Established. (`kubectl wait` fails
+ *  outright when it looks before the CRD has any status, so this polls.) */
+export async function installCrds(cluster: ClusterAccess, sources: Array<{ file: string } | { yaml: string }>): Promise<void> {
+  const names: string[] = [];
+  for (const source of sources) {
+    const { stdout } = 'file' in source ? await cluster.kubectl(['apply', '--server-side', '-o', 'name', '-f', source.file]) : await cluster.kubectl(['apply', '--server-side', '-o', 'name', '-f', '-'], { input: source.yaml });
+    names.push(...stdout.trim().split('\n'));
+  }
+  for (const name of names) {
+    await waitFor(
+      async () => (await cluster.kubectl(['get', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}'])).stdout === 'True',
+      30_000,
+      `${name} Established`,
+    );
+  }
 }
 
 export async function serviceAccountKubeconfig(cluster: ClusterAccess, namespace: string, serviceAccount: string, file: string): Promise<string> {

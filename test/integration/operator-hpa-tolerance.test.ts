@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CRD_FILE } from '../../crds/generate.js';
 import { clusterSkip, startCluster, type Cluster } from '../harness/cluster.js';
-import { startOperator, type OperatorProcess } from '../harness/operator-process.js';
+import { installCrds, startOperator, type OperatorProcess } from '../harness/operator-process.js';
 import { waitFor } from '../harness/servers.js';
 
 describe('operator on a cluster without the HPA tolerance field', { skip: clusterSkip() }, () => {
@@ -15,8 +15,7 @@ describe('operator on a cluster without the HPA tolerance field', { skip: cluste
 
   before(async () => {
     cluster = await startCluster({ controllerManager: false, featureGates: { HPAConfigurableTolerance: false }, apiserverArgs: ['--emulated-version=1.34'] });
-    await cluster.kubectl(['apply', '--server-side', '-f', CRD_FILE]);
-    await cluster.kubectl(['wait', '--for=condition=Established', 'crd/promptfirewalls.promptfirewall.io']);
+    await installCrds(cluster, [{ file: CRD_FILE }]);
     operator = await startOperator({ kubeconfig: cluster.kubeconfig, args: ['--leader-elect=false'] });
   });
 

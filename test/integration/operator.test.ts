@@ -16,7 +16,7 @@ import { RBAC_FILE, DEFAULT_OPERATOR_NAMESPACE, OPERATOR_NAME } from '../../oper
 import { CHILD_SELECTOR } from '../../operator/desired/meta.js';
 import { CONFIG_HASH_ANNOTATION } from '../../operator/desired/workload.js';
 import { clusterSkip, startCluster, type Cluster } from '../harness/cluster.js';
-import { serviceAccountKubeconfig, startOperator, type OperatorProcess } from '../harness/operator-process.js';
+import { installCrds, serviceAccountKubeconfig, startOperator, type OperatorProcess } from '../harness/operator-process.js';
 import { startScanner } from '../harness/scanner-process.js';
 import { waitFor } from '../harness/servers.js';
 
@@ -106,12 +106,10 @@ describe('operator against a real Kubernetes API server', { skip: clusterSkip() 
     const kc = new KubeConfig();
     kc.loadFromFile(cluster.kubeconfig);
     objects = KubernetesObjectApi.makeApiClient(kc);
-    await kubectl(['apply', '--server-side', '-f', CRD_FILE]);
+    await installCrds(cluster, [{ file: CRD_FILE }, { yaml: SERVICE_MONITOR_CRD }]);
     await kubectl(['create', 'namespace', DEFAULT_OPERATOR_NAMESPACE]);
     await kubectl(['create', 'namespace', NS]);
     await kubectl(['apply', '-f', RBAC_FILE]);
-    await kubectl(['apply', '-f', '-'], SERVICE_MONITOR_CRD);
-    await kubectl(['wait', '--for=condition=Established', 'crd/promptfirewalls.promptfirewall.io', 'crd/servicemonitors.monitoring.coreos.com']);
     kubeconfig = await serviceAccountKubeconfig(cluster, DEFAULT_OPERATOR_NAMESPACE, OPERATOR_NAME, path.join(dir, 'operator.kubeconfig'));
     operator = await startOperator({ kubeconfig, args: [...LEASE_ARGS, '--lease-namespace', DEFAULT_OPERATOR_NAMESPACE] });
   });
