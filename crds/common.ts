@@ -42,3 +42,33 @@ export const SecretRefSchema = z
 export const QuantitySchema = z
   .string()
   .regex(/^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/, 'must be a Kubernetes quantity such as 500m, 128Mi or 1Gi');
+
+/** An integer or a percentage string such as "25%" (a Kubernetes IntOrString). The CRD renders it
+ *  as x-kubernetes-int-or-string; the range and the percent form are checked by a CEL rule because
+ *  a structural schema allows no value validation inside its anyOf. */
+export const IntOrPercentSchema = z
+  .union([z.number().int().min(0), z.string().regex(/^[0-9]+%$/, 'must be a number or a percentage such as 25%')])
+  .meta({
+    'x-kubernetes-int-or-string': true,
+    ...cel({ rule: "type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')", message: 'must be a non-negative integer or a percentage such as 25%' }),
+  });
+
+/** A Kubernetes label selector (matchLabels and matchExpressions). */
+export const LabelSelectorSchema = z
+  .object({
+    matchLabels: z.record(z.string(), z.string()).optional().describe('Labels that must all match.'),
+    matchExpressions: z
+      .array(
+        z.object({
+          key: z.string().describe('Label key.'),
+          operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']).describe('How the key relates to the values.'),
+          values: z.array(z.string()).optional().describe('Values for In and NotIn.'),
+        }),
+      )
+      .optional()
+      .describe('Set-based requirements that must all match.'),
+  })
+  .describe('A Kubernetes label selector; an empty selector matches everything.');
+
+/** Kubernetes objects kept as given (for example node affinity): the CRD preserves unknown fields. */
+export const OpaqueObjectSchema = z.record(z.string(), z.unknown());

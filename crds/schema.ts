@@ -8,7 +8,18 @@ import { z } from 'zod';
 import { AuthSchema, IpAccessSchema, RateLimitSchema } from './spec/access.js';
 import { AuditSchema } from './spec/audit.js';
 import { CacheSchema } from './spec/cache.js';
-import { AutoscalingSchema, HealthCheckSchema, ReplicasSchema } from './spec/fleet.js';
+import {
+  AutoscalingSchema,
+  HealthCheckSchema,
+  ImageSchema,
+  NetworkPolicySchema,
+  PlacementSchema,
+  PodDisruptionBudgetSchema,
+  ReplicasSchema,
+  ResourcesSchema,
+  ServiceSchema,
+  ShutdownSchema,
+} from './spec/fleet.js';
 import { ModelSchema } from './spec/model.js';
 import { ObservabilitySchema } from './spec/observability.js';
 import { PolicySchema } from './spec/policy.js';
@@ -23,6 +34,7 @@ export * from './spec/model.js';
 export * from './spec/observability.js';
 export * from './spec/policy.js';
 export * from './spec/proxy.js';
+export * from './status.js';
 
 /** What a scanner pod reads from its configuration file (the operator renders it into a ConfigMap;
  *  Secret references become environment variables or mounted files). */
@@ -43,9 +55,17 @@ export const ScannerConfigSchema = z
 export const PromptFirewallSpecSchema = ScannerConfigSchema.extend({
   replicas: ReplicasSchema,
   autoscaling: AutoscalingSchema,
+  image: ImageSchema,
+  resources: ResourcesSchema,
+  placement: PlacementSchema,
   healthCheck: HealthCheckSchema,
+  shutdown: ShutdownSchema,
+  service: ServiceSchema,
+  podDisruptionBudget: PodDisruptionBudgetSchema,
+  networkPolicy: NetworkPolicySchema,
 }).describe('Desired state of a Prompt Firewall: the scanner fleet, its policy and the shared state it uses. Every field has a default, so `spec: {}` is valid.');
 
 export type ScannerConfig = z.output<typeof ScannerConfigSchema>;
 export type ScannerConfigInput = z.input<typeof ScannerConfigSchema>;
 export type PromptFirewallSpec = z.output<typeof PromptFirewallSpecSchema>;
+export type PromptFirewallSpecInput = z.input<typeof PromptFirewallSpecSchema>;

@@ -65,7 +65,7 @@ export const RedisCacheSchema = z
     connectTimeoutMs: z.number().int().min(10).max(60_000).default(1000).describe('Longest wait for a connection to Redis; reconnection is retried in the background.'),
     breaker: CircuitBreakerSchema,
   })
-  .meta(cel({ rule: "self.mode != 'sentinel' || size(self.nodes) > 0", message: 'cache.redis.nodes must list the sentinels in sentinel mode', fieldPath: '.nodes' }))
+  .meta(cel({ rule: "!has(self.mode) || self.mode != 'sentinel' || (has(self.nodes) && size(self.nodes) > 0)", message: 'cache.redis.nodes must list the sentinels in sentinel mode', fieldPath: '.nodes' }))
   .prefault({})
   .describe('Shared verdict cache in Redis (L2); the same Redis holds the shared rate-limit buckets.');
 

@@ -58,7 +58,7 @@ interface Leaf {
   type: 'string' | 'number' | 'integer' | 'boolean';
 }
 
-const toEnvName = (path: string[]) => `PF_${path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`;
+export const toEnvName = (path: string[]) => `PF_${path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`;
 
 /** Every scalar field of the configuration, with the environment variable that overrides it:
  *  policy.failMode → PF_POLICY_FAIL_MODE, cache.l1.ttlSeconds → PF_CACHE_L1_TTL_SECONDS. */

@@ -37,6 +37,20 @@ export interface StartOptions {
   port?: number;
 }
 
+/** Spawns `node ARGS` in the repository with the tail of its output kept (LOG_LEVEL info unless `env` says otherwise). */
+export function spawnNode(args: string[], env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<number | null>; output(): string } {
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (d: Buffer) => {
+    output += d;
+    if (output.length > 2 * KEEP_OUTPUT) output = output.slice(-KEEP_OUTPUT);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
 /**
  * Each process gets its own data directory (removed when it stops, unless the caller passed
  * PF_DATA_DIR to reuse it). The audit log is off unless the test turns it on: its embedded store
@@ -48,25 +62,13 @@ export async function startScanner(opts: StartOptions = {}): Promise<ScannerProc
   const dataDir = opts.env?.PF_DATA_DIR ?? ownDir!;
   const serveArgs = ['serve', '--host', '127.0.0.1', '--port', String(port), ...(opts.args ?? [])];
   const argv = opts.compiled ? [join(REPO_ROOT, 'dist', 'scanner', 'cli.js'), ...serveArgs] : cliArgs(...serveArgs);
-  const child = spawn(process.execPath, argv, {
-    cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', PF_AUDIT_ENABLED: 'false', PF_DATA_DIR: dataDir, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, exited, output } = spawnNode(argv, { PF_AUDIT_ENABLED: 'false', PF_DATA_DIR: dataDir, ...opts.env });
   if (ownDir) child.once('exit', () => rmSync(ownDir, { recursive: true, force: true }));
-  let output = '';
-  const keep = (d: Buffer) => {
-    output += d;
-    if (output.length > 2 * KEEP_OUTPUT) output = output.slice(-KEEP_OUTPUT);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`scanner exited with ${child.exitCode}: ${output}`);
+        if (child.exitCode !== null) throw new Error(`scanner exited with ${child.exitCode}: ${output()}`);
         const r = await fetch(`${url}/readyz`);
         return r.ok;
       },
@@ -76,14 +78,14 @@ export async function startScanner(opts: StartOptions = {}): Promise<ScannerProc
   } catch (err) {
     child.kill('SIGKILL');
     await exited;
-    throw new Error(`${(err as Error).message}\n${output}`);
+    throw new Error(`${(err as Error).message}\n${output()}`);
   }
   return {
     url,
     port,
     child,
     dataDir,
-    logs: () => output,
+    logs: output,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);
       return exited;

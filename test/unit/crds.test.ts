@@ -29,13 +29,47 @@ describe('PromptFirewall CRD', () => {
         walk(v, `${path}.${k}`);
       }
     };
-    const schema = (crdManifest() as any).spec.versions[0].schema.openAPIV3Schema.properties.spec;
-    walk(schema, 'spec');
+    const root = (crdManifest() as any).spec.versions[0].schema.openAPIV3Schema.properties;
+    walk(root.spec, 'spec');
+    walk(root.status, 'status');
+  });
+
+  it('has a status subresource, printer columns Ready, Replicas, Endpoint, Age, and conditions keyed by type', () => {
+    const version = (crdManifest() as any).spec.versions[0];
+    assert.deepEqual(version.subresources, { status: {} });
+    const shown = version.additionalPrinterColumns.filter((c: { priority?: number }) => !c.priority).map((c: { name: string }) => c.name);
+    assert.deepEqual(shown, ['Ready', 'Replicas', 'Endpoint', 'Age']);
+    const conditions = version.schema.openAPIV3Schema.properties.status.properties.conditions;
+    assert.equal(conditions['x-kubernetes-list-type'], 'map');
+    assert.deepEqual(conditions.items.required.sort(), ['lastTransitionTime', 'message', 'reason', 'status', 'type']);
+  });
+
+  it('renders int-or-string, free-form objects and maps the way a structural schema needs', () => {
+    const spec = (crdManifest() as any).spec.versions[0].schema.openAPIV3Schema.properties.spec.properties;
+    const maxUnavailable = spec.podDisruptionBudget.properties.maxUnavailable;
+    assert.equal(maxUnavailable['x-kubernetes-int-or-string'], true);
+    assert.deepEqual(maxUnavailable.anyOf, [{ type: 'integer' }, { type: 'string' }]);
+    assert.equal(spec.placement.properties.affinity['x-kubernetes-preserve-unknown-fields'], true);
+    assert.equal(spec.placement.properties.affinity.properties, undefined);
+    assert.deepEqual(spec.placement.properties.nodeSelector.additionalProperties, { type: 'string' });
+    assert.ok(!JSON.stringify(spec).includes('propertyNames'));
   });
 
   it('accepts an empty spec and fills every default', () => {
     const spec = PromptFirewallSpecSchema.parse({});
     assert.equal(spec.policy.categories.prompt_injection.threshold, 0.5);
     assert.equal(spec.cache.l1.maxEntries, 1000);
+    assert.deepEqual(spec.replicas, { min: 2, max: 10 });
+    assert.deepEqual(spec.autoscaling, { targetCPUUtilization: 70, scaleDownBelowCPUUtilization: 30, scaleUpCooldownSeconds: 300, scaleDownCooldownSeconds: 600 });
+    assert.deepEqual(spec.healthCheck, { periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 });
+    assert.equal(spec.resources.requests.cpu, '500m');
+    assert.equal(spec.service.port, 8080);
+  });
+
+  it('refuses what the CEL rules refuse, at runtime too where zod can say it', () => {
+    assert.equal(PromptFirewallSpecSchema.safeParse({ podDisruptionBudget: { maxUnavailable: '25%' } }).success, true);
+    assert.equal(PromptFirewallSpecSchema.safeParse({ podDisruptionBudget: { maxUnavailable: 'half' } }).success, false);
+    assert.equal(PromptFirewallSpecSchema.safeParse({ model: { custom: { subPath: '../etc', configMap: { name: 'm' } } } }).success, false);
+    assert.equal(PromptFirewallSpecSchema.safeParse({ model: { custom: { subPath: 'onnx/int8', configMap: { name: 'm' } } } }).success, true);
   });
 });

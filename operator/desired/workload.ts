@@ -1,0 +1,178 @@
+// The scanner pods: ServiceAccount, ConfigMap with the rendered configuration, and the Deployment.
+import type { PromptFirewallSpec } from '../../crds/schema.js';
+import { childMeta, configMapName, selectorLabels, type KubeObject, type Owner } from './meta.js';
+import {
+  CONFIG_DIR,
+  CONFIG_FILE,
+  CONFIG_FILE_NAME,
+  configYaml,
+  DATA_DIR,
+  MODEL_DIR,
+  SCANNER_PORT,
+  secretMountPath,
+  secretUses,
+  secretVolumeName,
+} from './scanner-config.js';
+
+export const CONTAINER_NAME = 'scanner';
+export const CONFIG_HASH_ANNOTATION = 'promptfirewall.io/config-hash';
+/** Non-root user of the scanner image (the distroless "nonroot" user). */
+export const SCANNER_UID = 65532;
+
+export interface WorkloadInput {
+  owner: Owner;
+  spec: PromptFirewallSpec;
+  /** The rendered scanner configuration (renderScannerConfig). */
+  config: Record<string, unknown>;
+  configHash: string;
+  /** Image used when spec.image.reference is unset. */
+  defaultImage: string;
+}
+
+export function serviceAccount(owner: Owner): KubeObject {
+  // The scanner never calls the Kubernetes API: no token is mounted.
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: childMeta(owner), automountServiceAccountToken: false };
+}
+
+export function configMap(owner: Owner, config: Record<string, unknown>): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: childMeta(owner, { name: configMapName(owner) }), data: { [CONFIG_FILE_NAME]: configYaml(config) } };
+}
+
+/** Arguments of the scanner container (the image's entrypoint is `node dist/scanner/cli.js`). */
+export const SCANNER_ARGS = ['serve', '--config', CONFIG_FILE];
+
+export function deployment(input: WorkloadInput): KubeObject {
+  const { owner, spec } = input;
+  const selector = selectorLabels(owner);
+  const mounted = volumes(owner, spec);
+  const probe = (path: string) => ({
+    httpGet: { path, port: 'http' },
+    periodSeconds: spec.healthCheck.periodSeconds,
+    timeoutSeconds: spec.healthCheck.timeoutSeconds,
+    failureThreshold: spec.healthCheck.failureThreshold,
+  });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: childMeta(owner),
+    spec: {
+      // No `replicas`: the HorizontalPodAutoscaler owns it, and an applied value would fight it.
+      selector: { matchLabels: selector },
+      revisionHistoryLimit: 3,
+      // Keep serving capacity during a rollout: start a new pod before stopping an old one.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },
+      template: {
+        metadata: {
+          labels: selector,
+          annotations: { [CONFIG_HASH_ANNOTATION]: input.configHash, 'kubectl.kubernetes.io/default-container': CONTAINER_NAME },
+        },
+        spec: {
+          serviceAccountName: owner.name,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: spec.shutdown.drainDelaySeconds + spec.shutdown.timeoutSeconds + 5,
+          securityContext: { runAsNonRoot: true, runAsUser: SCANNER_UID, runAsGroup: SCANNER_UID, fsGroup: SCANNER_UID, seccompProfile: { type: 'RuntimeDefault' } },
+          ...placement(spec, selector),
+          ...(spec.image.pullSecrets.length ? { imagePullSecrets: spec.image.pullSecrets } : {}),
+          containers: [
+            {
+              name: CONTAINER_NAME,
+              image: spec.image.reference ?? input.defaultImage,
+              imagePullPolicy: spec.image.pullPolicy,
+              args: SCANNER_ARGS,
+              ports: [{ name: 'http', containerPort: SCANNER_PORT, protocol: 'TCP' }],
+              env: scannerEnv(owner, spec),
+              resources: {
+                requests: { cpu: spec.resources.requests.cpu, memory: spec.resources.requests.memory },
+                limits: { memory: spec.resources.limits.memory, ...(spec.resources.limits.cpu ? { cpu: spec.resources.limits.cpu } : {}) },
+              },
+              readinessProbe: probe('/readyz'),
+              livenessProbe: probe('/healthz'),
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ['ALL'] } },
+              volumeMounts: mounted.map((v) => v.mount),
+            },
+          ],
+          volumes: mounted.map((v) => v.volume),
+        },
+      },
+    },
+  };
+}
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef: { name: string; key: string } } | { fieldRef: { fieldPath: string } };
+}
+
+/** The scanner's environment: process settings, OpenTelemetry's standard variables (the scanner's
+ *  tracing reads only those), and one variable per Secret key reference. */
+export function scannerEnv(owner: Owner, spec: PromptFirewallSpec): EnvVar[] {
+  const otlp = spec.observability.otlp.endpoint;
+  const env: EnvVar[] = [
+    { name: 'PORT', value: String(SCANNER_PORT) },
+    { name: 'LOG_LEVEL', value: spec.observability.logLevel },
+    { name: 'PF_DATA_DIR', value: DATA_DIR },
+    { name: 'PF_SHUTDOWN_DELAY_MS', value: String(spec.shutdown.drainDelaySeconds * 1000) },
+    { name: 'PF_SHUTDOWN_TIMEOUT_MS', value: String(spec.shutdown.timeoutSeconds * 1000) },
+    ...(otlp
+      ? [
+          { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: otlp },
+          { name: 'OTEL_SERVICE_NAME', value: 'prompt-firewall' },
+          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'OTEL_RESOURCE_ATTRIBUTES', value: `k8s.namespace.name=${owner.namespace},k8s.deployment.name=${owner.name},k8s.pod.name=$(POD_NAME)` },
+        ]
+      : []),
+  ];
+  for (const use of secretUses(spec)) {
+    if (use.slot.form === 'key') env.push({ name: use.slot.env!, valueFrom: { secretKeyRef: { name: use.name, key: use.key! } } });
+  }
+  return env;
+}
+
+interface VolumeAndMount {
+  volume: Record<string, unknown> & { name: string };
+  mount: { name: string; mountPath: string; readOnly?: boolean; subPath?: string };
+}
+
+function volumes(owner: Owner, spec: PromptFirewallSpec): VolumeAndMount[] {
+  const out: VolumeAndMount[] = [
+    // The whole directory, not a subPath: subPath mounts never see ConfigMap updates (hot reload).
+    { volume: { name: 'config', configMap: { name: configMapName(owner) } }, mount: { name: 'config', mountPath: CONFIG_DIR, readOnly: true } },
+    { volume: { name: 'data', emptyDir: { sizeLimit: spec.cache.disk.sizeLimit } }, mount: { name: 'data', mountPath: DATA_DIR } },
+    { volume: { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, mount: { name: 'tmp', mountPath: '/tmp' } },
+  ];
+  for (const use of secretUses(spec)) {
+    if (use.slot.form !== 'secret') continue;
+    const name = secretVolumeName(use.slot);
+    out.push({ volume: { name, secret: { secretName: use.name, defaultMode: 0o440 } }, mount: { name, mountPath: secretMountPath(use.slot), readOnly: true } });
+  }
+  const custom = spec.model.custom;
+  if (custom && !custom.path) {
+    const source = custom.configMap
+      ? { configMap: { name: custom.configMap.name } }
+      : custom.persistentVolumeClaim
+        ? { persistentVolumeClaim: { claimName: custom.persistentVolumeClaim.claimName, readOnly: true } }
+        : { image: { reference: custom.image!.reference, pullPolicy: custom.image!.pullPolicy } };
+    out.push({ volume: { name: 'model', ...source }, mount: { name: 'model', mountPath: MODEL_DIR, readOnly: true } });
+  }
+  return out;
+}
+
+function placement(spec: PromptFirewallSpec, selector: Record<string, string>): Record<string, unknown> {
+  const p = spec.placement;
+  const out: Record<string, unknown> = {};
+  if (Object.keys(p.nodeSelector).length) out.nodeSelector = p.nodeSelector;
+  if (p.tolerations.length) out.tolerations = p.tolerations;
+  if (p.affinity) out.affinity = p.affinity;
+  if (p.priorityClassName) out.priorityClassName = p.priorityClassName;
+  if (p.spreadAcrossNodes !== 'none') {
+    // matchLabelKeys: during a rollout only pods of the same ReplicaSet count towards the skew.
+    const spread = (topologyKey: string, whenUnsatisfiable: string) => ({ maxSkew: 1, topologyKey, whenUnsatisfiable, labelSelector: { matchLabels: selector }, matchLabelKeys: ['pod-template-hash'] });
+    out.topologySpreadConstraints = [
+      spread('kubernetes.io/hostname', p.spreadAcrossNodes === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway'),
+      spread('topology.kubernetes.io/zone', 'ScheduleAnyway'),
+    ];
+  }
+  return out;
+}
