@@ -1,0 +1,165 @@
+// Feature extraction shared by training and serving. Whatever the trainer sees, the server sees:
+// both call `featurise` on the normaliser's text, so a change here changes both sides at once (and
+// the artefact test notices, because the committed sample scores stop matching).
+//
+//   text ──► lower-case ──► tokens (letter/digit runs; CJK and Thai-like scripts one char per token)
+//        ──► windows of `windowTokens` tokens, overlapping by half
+//        ──► per window: hashed word unigrams, word bigrams, char n-grams of "<word>",
+//            and cross-lingual concept ids (lexicon.ts) with their bigrams
+//        ──► sorted bucket ids with L2-normalised counts
+//
+// The L2 normalisation makes a window's vector independent of its length, so a long text is not
+// "more attack" for having more words; windows plus max-over-windows let a short injection inside
+// a long document stand out instead of being averaged away.
+import { concepts } from './lexicon.js';
+import { tokenize } from './tokenize.js';
+
+export { tokenize, type Token } from './tokenize.js';
+
+export interface FeatureConfig {
+  /** log2 of the number of hash buckets (rows of the embedding table). */
+  bucketBits: number;
+  /** Tokens per window; texts with more tokens are scored window by window. */
+  windowTokens: number;
+  /** Tokens between window starts (windowTokens / 2 gives 50% overlap). */
+  windowStride: number;
+  /** Character n-gram lengths over "<word>", inclusive. 0 disables them. */
+  charMin: number;
+  charMax: number;
+  /** Words longer than this contribute only their whole-word feature (base64 blobs, hashes). */
+  maxCharNgramWord: number;
+  wordBigrams: boolean;
+  /** Map words of many languages to shared concept ids (lexicon.ts). */
+  concepts: boolean;
+}
+
+export const DEFAULT_FEATURES: FeatureConfig = {
+  bucketBits: 18,
+  windowTokens: 64,
+  windowStride: 32,
+  charMin: 3,
+  charMax: 5,
+  maxCharNgramWord: 24,
+  wordBigrams: true,
+  concepts: true,
+};
+
+export interface WindowFeatures {
+  /** Half-open span of the window in the featurised text. */
+  start: number;
+  end: number;
+  /** Bucket ids, ascending and distinct. */
+  ids: Int32Array;
+  /** L2-normalised counts, aligned with ids. */
+  weights: Float32Array;
+}
+
+// FNV-1a over UTF-16 code units, then a murmur3 finaliser so that low bits are well mixed.
+function fnv(s: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const pair = (a: number, b: number, seed: number) => fmix((Math.imul(a, 0x9e3779b1) + b + seed) | 0);
+
+// One seed per feature family, so that the word "ab" and the char n-gram "ab" differ.
+const SEED_WORD = 0x1001;
+const SEED_CHAR = 0x2002;
+const SEED_BIGRAM = 0x3003;
+const SEED_CONCEPT = 0x4004;
+const SEED_CONCEPT_BIGRAM = 0x5005;
+const SEED_BIAS = 0x6006;
+
+interface TokenFeatures {
+  word: number;
+  chars: number[];
+  concept: number;
+}
+
+function tokenFeatures(t: string, concept: string | undefined, cfg: FeatureConfig): TokenFeatures {
+  const word = fnv(t, SEED_WORD);
+  const chars: number[] = [];
+  if (cfg.charMax > 0 && t.length <= cfg.maxCharNgramWord) {
+    const p = '<' + t + '>';
+    for (let n = cfg.charMin; n <= cfg.charMax; n++) {
+      if (n >= p.length) break; // the whole "<word>" is the word feature already
+      for (let i = 0; i + n <= p.length; i++) chars.push(fnv(p.slice(i, i + n), SEED_CHAR));
+    }
+  }
+  return { word, chars, concept: concept === undefined ? 0 : fnv(concept, SEED_CONCEPT) || 1 };
+}
+
+/** Featurises one window of tokens [from, to). */
+function windowFeatures(tf: TokenFeatures[], from: number, to: number, cfg: FeatureConfig): Map<number, number> {
+  const mask = (1 << cfg.bucketBits) - 1;
+  const counts = new Map<number, number>();
+  const add = (h: number) => {
+    const id = fmix(h) & mask;
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  };
+  // A constant feature: gives every window, even an empty one, a non-zero vector.
+  add(SEED_BIAS);
+  let prevConcept = 0;
+  for (let i = from; i < to; i++) {
+    const f = tf[i];
+    add(f.word);
+    for (const c of f.chars) add(c);
+    if (cfg.wordBigrams && i > from) add(pair(tf[i - 1].word, f.word, SEED_BIGRAM));
+    if (f.concept !== 0) {
+      add(f.concept);
+      // Concept bigrams skip the words in between that are not in the lexicon ("ignore all the
+      // previous instructions" → ignore·previous, previous·instruction), which also bridges the
+      // different word orders of other languages.
+      if (prevConcept !== 0) add(pair(prevConcept, f.concept, SEED_CONCEPT_BIGRAM));
+      prevConcept = f.concept;
+    }
+  }
+  return counts;
+}
+
+function toVector(counts: Map<number, number>, start: number, end: number): WindowFeatures {
+  const ids = Int32Array.from(counts.keys()).sort();
+  const weights = new Float32Array(ids.length);
+  let norm = 0;
+  for (const v of counts.values()) norm += v * v;
+  norm = Math.sqrt(norm);
+  for (let i = 0; i < ids.length; i++) weights[i] = counts.get(ids[i])! / norm;
+  return { start, end, ids, weights };
+}
+
+/** Start indices of the windows over n tokens: overlapping by (size - stride), the last one flush with the end. */
+export function windowStarts(n: number, size: number, stride: number): number[] {
+  if (n <= size) return [0];
+  const starts: number[] = [];
+  for (let s = 0; s + size < n; s += stride) starts.push(s);
+  starts.push(n - size);
+  return starts;
+}
+
+/** Features of every window of the text (at least one, even for an empty text). */
+export function featurise(text: string, cfg: FeatureConfig): WindowFeatures[] {
+  const tokens = tokenize(text);
+  const texts = tokens.map((t) => t.text);
+  const cs = cfg.concepts ? concepts(texts) : [];
+  const tf = texts.map((t, i) => tokenFeatures(t, cs[i], cfg));
+  const out: WindowFeatures[] = [];
+  for (const s of windowStarts(tokens.length, cfg.windowTokens, cfg.windowStride)) {
+    const e = Math.min(tokens.length, s + cfg.windowTokens);
+    const counts = windowFeatures(tf, s, e, cfg);
+    out.push(toVector(counts, e > s ? tokens[s].start : 0, e > s ? tokens[e - 1].end : 0));
+  }
+  return out;
+}
