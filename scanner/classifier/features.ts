@@ -93,23 +93,27 @@ function tokenFeatures(t: string, concept: string | undefined, cfg: FeatureConfi
   const word = fnv(t, SEED_WORD);
   const chars: number[] = [];
   if (cfg.charMax > 0 && t.length <= cfg.maxCharNgramWord) {
-    const p = '<' + t + '>';
-    for (let n = cfg.charMin; n <= cfg.charMax; n++) {
-      if (n >= p.length) break; // the whole "<word>" is the word feature already
-      for (let i = 0; i + n <= p.length; i++) chars.push(fnv(p.slice(i, i + n), SEED_CHAR));
+    // FNV-1a of every n-gram of "<t>", extended one character at a time from each start: the
+    // same values as hashing each substring, without building them. The whole "<t>" is skipped
+    // (it is the word feature already).
+    const len = t.length + 2;
+    const at = (i: number) => (i === 0 ? 60 : i === len - 1 ? 62 : t.charCodeAt(i - 1)); // '<' … '>'
+    const h0 = (0x811c9dc5 ^ SEED_CHAR) >>> 0;
+    for (let i = 0; i + cfg.charMin <= len; i++) {
+      let h = h0;
+      for (let n = 1; n <= cfg.charMax && i + n <= len; n++) {
+        h = Math.imul(h ^ at(i + n - 1), 0x01000193);
+        if (n >= cfg.charMin && n < len) chars.push(h >>> 0);
+      }
     }
   }
   return { word, chars, concept: concept === undefined ? 0 : fnv(concept, SEED_CONCEPT) || 1 };
 }
 
-/** Featurises one window of tokens [from, to). */
-function windowFeatures(tf: TokenFeatures[], from: number, to: number, cfg: FeatureConfig): Map<number, number> {
+/** Bucket ids of one window of tokens [from, to), with repeats, in no particular order. */
+function windowIds(tf: TokenFeatures[], from: number, to: number, cfg: FeatureConfig, out: number[]): void {
   const mask = (1 << cfg.bucketBits) - 1;
-  const counts = new Map<number, number>();
-  const add = (h: number) => {
-    const id = fmix(h) & mask;
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  };
+  const add = (h: number) => out.push(fmix(h) & mask);
   // A constant feature: gives every window, even an empty one, a non-zero vector.
   add(SEED_BIAS);
   let prevConcept = 0;
@@ -127,16 +131,25 @@ function windowFeatures(tf: TokenFeatures[], from: number, to: number, cfg: Feat
       prevConcept = f.concept;
     }
   }
-  return counts;
 }
 
-function toVector(counts: Map<number, number>, start: number, end: number): WindowFeatures {
-  const ids = Int32Array.from(counts.keys()).sort();
-  const weights = new Float32Array(ids.length);
+/** Sorted distinct ids with their L2-normalised counts. */
+function toVector(raw: number[], start: number, end: number): WindowFeatures {
+  const sorted = Int32Array.from(raw).sort();
+  let distinct = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
+  const ids = new Int32Array(distinct);
+  const counts = new Float64Array(distinct);
+  let k = -1;
+  for (let i = 0; i < sorted.length; i++) {
+    if (i === 0 || sorted[i] !== sorted[i - 1]) ids[++k] = sorted[i];
+    counts[k]++;
+  }
   let norm = 0;
-  for (const v of counts.values()) norm += v * v;
+  for (let i = 0; i < distinct; i++) norm += counts[i] * counts[i];
   norm = Math.sqrt(norm);
-  for (let i = 0; i < ids.length; i++) weights[i] = counts.get(ids[i])! / norm;
+  const weights = new Float32Array(distinct);
+  for (let i = 0; i < distinct; i++) weights[i] = counts[i] / norm;
   return { start, end, ids, weights };
 }
 
@@ -158,8 +171,9 @@ export function featurise(text: string, cfg: FeatureConfig): WindowFeatures[] {
   const out: WindowFeatures[] = [];
   for (const s of windowStarts(tokens.length, cfg.windowTokens, cfg.windowStride)) {
     const e = Math.min(tokens.length, s + cfg.windowTokens);
-    const counts = windowFeatures(tf, s, e, cfg);
-    out.push(toVector(counts, e > s ? tokens[s].start : 0, e > s ? tokens[e - 1].end : 0));
+    const raw: number[] = [];
+    windowIds(tf, s, e, cfg, raw);
+    out.push(toVector(raw, e > s ? tokens[s].start : 0, e > s ? tokens[e - 1].end : 0));
   }
   return out;
 }
