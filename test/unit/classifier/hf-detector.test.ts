@@ -71,3 +71,21 @@ describe('HfModelDetector', () => {
     assert.throws(() => new HfModelDetector({ dir: '/nonexistent' }), /model\.onnx is missing/);
   });
 });
+
+describe('model spec', () => {
+  test('a huggingFace spec yields the bring-your-own detector; both at once is refused', async () => {
+    const { ModelSchema } = await import('../../../crds/model.js');
+    const { modelDetector } = await import('../../../scanner/classifier/index.js');
+    const dir = writeTinyHfModel(16);
+    try {
+      const spec = ModelSchema.parse({ huggingFace: { path: dir, labels: { JAILBREAK: null } } });
+      const det = modelDetector(spec);
+      assert.equal(det.name, 'hf-model');
+      assert.deepEqual(det.categories, ['prompt_injection']);
+      assert.ok(ModelSchema.parse(undefined).builtin);
+      assert.equal(ModelSchema.safeParse({ builtin: {}, huggingFace: { path: dir } }).success, false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
