@@ -30,12 +30,18 @@ export interface Finding {
 
 /** A finding as produced by a detector on one view. */
 export interface ViewFinding extends Finding {
-  /** Index into Normalised.views of the view the spans refer to. */
+  /** Index into Normalised.views of the view the spans refer to; -1 when the spans are already
+   *  offsets into the original text (only per-request detectors may do that). */
   view: number;
 }
 
+export type Direction = 'prompt' | 'response';
+
 export interface ScanContext {
-  direction: 'prompt' | 'response';
+  direction: Direction;
+  /** The system prompt of the request a response answers (the proxy sets it), for output checks
+   *  such as system-prompt echo. Only per-request detectors may read it: it is not in the cache key. */
+  systemPrompt?: string;
 }
 
 export interface Detector {
@@ -47,6 +53,9 @@ export interface Detector {
   readonly views: readonly ViewKind[];
   /** Pure detectors return synchronously; the model returns a promise (it batches). */
   detect(input: Normalised, ctx: ScanContext): ViewFinding[] | Promise<ViewFinding[]>;
+  /** Findings derived from the request itself rather than from the normalised text: computed on
+   *  every scan and never cached (e.g. invisible characters, which normalisation removes). */
+  readonly perRequest?: boolean;
   /** Resolves once the detector can serve (model loaded, rule packs compiled). */
   ready?(): Promise<void>;
   /** Version string that is part of the cache key (e.g. the model's hash). */

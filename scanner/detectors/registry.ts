@@ -1,0 +1,27 @@
+// The detectors a scanner runs. Adding a detector is adding its file and one line here.
+import type { Canaries } from '../canary/canary.js';
+import { canaryDetector } from './canary.js';
+import { invisibleDetector } from './invisible.js';
+import { piiDetector } from './pii.js';
+import { createRulesDetector } from './rules.js';
+import { secretsDetector } from './secrets.js';
+import { systemPromptDetector } from './system-prompt.js';
+import type { Detector } from './types.js';
+
+export interface DetectorDeps {
+  /** The installation's canary key, for recognising canary tokens in responses. */
+  canaries: Canaries;
+}
+
+export async function createDetectors(deps: DetectorDeps): Promise<Detector[]> {
+  const detectors: Detector[] = [
+    createRulesDetector(),
+    piiDetector,
+    secretsDetector,
+    invisibleDetector,
+    canaryDetector(deps.canaries),
+    systemPromptDetector,
+  ];
+  await Promise.all(detectors.map((d) => d.ready?.()));
+  return detectors;
+}

@@ -1,0 +1,357 @@
+// Prompt-injection and jailbreak rules. The rules are data (scanner/rules/*.yaml, one pack per
+// language or theme), validated and compiled once; a category's score is the noisy-OR of the
+// weights of the distinct rules that matched in any view: 1 − Π(1 − w).
+//
+// Pattern syntax: a JavaScript regular expression (Unicode mode, case-insensitive unless the rule
+// says `caseSensitive: true`) written against the normalised view, where every run of whitespace is
+// one space. On top of that:
+//   {name}   a term of the pack (`terms:`), inserted as a non-capturing group; terms may use terms
+//   {wN}     up to N arbitrary words (N = 1..9), e.g. "ignore {w3}instructions"
+//   {apos}   an apostrophe, straight or curly
+//   accents  are optional: "instrucción" also matches "instruccion", "ü" matches "u" and "ue",
+//            "ß" matches "ss". `\b` only sees ASCII letters, so it must not touch an accented one.
+// `lineStart: true` keeps only matches at the start of a line of the original text (fake chat turns).
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packagePath } from '../paths.js';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { Normalised, TextView, ViewKind } from '../normalise/normalise.js';
+import type { Category, Detector, ScanContext, Span, ViewFinding } from './types.js';
+import { meets, regexKeys, textKeys } from './word-keys.js';
+
+const RULE_CATEGORIES = ['prompt_injection', 'jailbreak'] as const satisfies readonly Category[];
+type RuleCategory = (typeof RULE_CATEGORIES)[number];
+
+const RuleSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'lower-case words joined by ".", "_" or "-"'),
+    category: z.enum(RULE_CATEGORIES),
+    weight: z.number().gt(0).max(1),
+    description: z.string().min(1),
+    patterns: z.array(z.string().min(1)).min(1),
+    lineStart: z.boolean().default(false),
+    caseSensitive: z.boolean().default(false),
+  })
+  .strict();
+
+const PackSchema = z
+  .object({
+    description: z.string().min(1),
+    terms: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'term names are lower-case identifiers'), z.string().min(1)).default({}),
+    rules: z.array(RuleSchema).min(1),
+  })
+  .strict();
+
+type RuleSpec = z.output<typeof RuleSchema>;
+
+/** A rule pack that failed to load; `file` and `rule` say where. */
+export class RulePackError extends Error {
+  readonly code = 'RULE_PACK_INVALID';
+  constructor(
+    readonly file: string,
+    readonly rule: string | undefined,
+    detail: string,
+  ) {
+    super(`rule pack ${file}${rule ? `, rule "${rule}"` : ''}: ${detail}`);
+    this.name = 'RulePackError';
+  }
+}
+
+interface CompiledRule {
+  id: string;
+  category: RuleCategory;
+  weight: number;
+  lineStart: boolean;
+  re: RegExp;
+  /** Per pattern, the word-key sets a match needs (see word-keys.ts); null: always run. */
+  keys: string[][][] | null;
+}
+
+const BUILTINS: Record<string, string> = { apos: "['’‘`´]" };
+for (let n = 1; n <= 9; n++) BUILTINS[`w${n}`] = `(?:\\S+ ){0,${n}}?`;
+
+/** Accented letter → what else may stand for it (its base letter, German transliterations). */
+const ACCENTS: Record<string, string[]> = {};
+for (const [bases, letters] of [
+  ['a', 'áàâãåā'],
+  ['e', 'éèêëē'],
+  ['i', 'íìîïī'],
+  ['o', 'óòôõøō'],
+  ['u', 'úùûū'],
+  ['c', 'ç'],
+  ['n', 'ñ'],
+] as const)
+  for (const l of letters) ACCENTS[l] = [bases];
+ACCENTS['ä'] = ['ae', 'a'];
+ACCENTS['ö'] = ['oe', 'o'];
+ACCENTS['ü'] = ['ue', 'u'];
+ACCENTS['ß'] = ['ss'];
+
+/** Makes accents optional in a regex source (outside and inside character classes). */
+function optionalAccents(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i];
+    if (ch === '\\') {
+      out += ch + (source[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (ch === '[' && !inClass) inClass = true;
+    else if (ch === ']' && inClass) inClass = false;
+    const alts = ACCENTS[ch] ?? ACCENTS[ch.toLowerCase()];
+    if (!alts) out += ch;
+    else if (inClass) out += ch + alts.filter((a) => a.length === 1).join('');
+    else if (alts.every((a) => a.length === 1)) out += `[${ch}${alts.join('')}]`;
+    else out += `(?:${[ch, ...alts].join('|')})`;
+  }
+  return out;
+}
+
+function expandTerms(source: string, terms: Record<string, string>, seen: string[] = []): string {
+  return source.replace(/\{([a-z][a-z0-9_]*)\}/g, (_, name: string) => {
+    if (name in BUILTINS) return BUILTINS[name];
+    if (!(name in terms)) throw new Error(`unknown term {${name}}`);
+    if (seen.includes(name)) throw new Error(`term {${name}} refers to itself`);
+    return `(?:${expandTerms(terms[name], terms, [...seen, name])})`;
+  });
+}
+
+const NON_ASCII_LETTER = /\p{L}/u;
+function checkWordBoundaries(source: string): void {
+  for (let i = source.indexOf('\\b'); i >= 0; i = source.indexOf('\\b', i + 2)) {
+    if (i > 0 && source[i - 1] === '\\') continue;
+    const around = [source[i - 1], source[i + 2]];
+    if (around.some((c) => c !== undefined && c.charCodeAt(0) > 127 && NON_ASCII_LETTER.test(c)))
+      throw new Error(`\\b next to a non-ASCII letter never matches there; use a space or drop the \\b`);
+  }
+}
+
+function compileRule(file: string, rule: RuleSpec, terms: Record<string, string>): CompiledRule {
+  let keys: string[][][] | null = [];
+  const sources = rule.patterns.map((p, k) => {
+    try {
+      const expanded = expandTerms(p, terms);
+      const patternKeys = regexKeys(expanded);
+      keys = keys && patternKeys && [...keys, patternKeys];
+      checkWordBoundaries(expanded);
+      const source = optionalAccents(expanded);
+      // Unicode mode only to check the syntax strictly: matching with /iu is several times slower than /i.
+      const re = new RegExp(source, 'u');
+      if (re.test('')) throw new Error('matches the empty string');
+      return source;
+    } catch (err) {
+      throw new RulePackError(file, rule.id, `pattern ${k + 1}: ${(err as Error).message}`);
+    }
+  });
+  const flags = rule.caseSensitive ? 'g' : 'gi';
+  return {
+    id: rule.id,
+    category: rule.category,
+    weight: rule.weight,
+    lineStart: rule.lineStart,
+    keys,
+    re: new RegExp(sources.length === 1 ? sources[0] : sources.map((s) => `(?:${s})`).join('|'), flags),
+  };
+}
+
+/** Validates and compiles one pack's YAML text. */
+function compilePack(file: string, text: string): CompiledRule[] {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new RulePackError(file, undefined, `not valid YAML: ${(err as Error).message}`);
+  }
+  const parsed = PackSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const [top, index] = issue.path;
+    const raw = top === 'rules' && typeof index === 'number' ? (data as { rules: Array<{ id?: unknown }> }).rules[index] : undefined;
+    const rule = typeof raw?.id === 'string' ? raw.id : typeof index === 'number' ? `#${index + 1}` : undefined;
+    const where = issue.path.slice(top === 'rules' ? 2 : 0).join('.');
+    throw new RulePackError(file, rule, `${where ? `${where}: ` : ''}${issue.message}`);
+  }
+  return parsed.data.rules.map((r) => compileRule(file, r, parsed.data.terms));
+}
+
+// Found from the package root, so the same path works from sources and from dist/.
+export const DEFAULT_RULES_DIR = packagePath('scanner', 'rules');
+
+export interface RulesDetectorOptions {
+  /** Folder of `*.yaml` rule packs; defaults to scanner/rules. */
+  dir?: string;
+  /** Skip rules whose words are absent from a view (default true; false only to test that it changes nothing). */
+  prefilter?: boolean;
+}
+
+export type RuleInfo = Pick<CompiledRule, 'id' | 'category' | 'weight'>;
+
+export interface RuleMatch {
+  rule: RuleInfo;
+  /** Index of the view the spans refer to. */
+  view: number;
+  spans: Span[];
+}
+
+export interface RulesDetector extends Detector {
+  /** Every rule id with its category and weight, for /v1/info and the quality bench. */
+  readonly rules: readonly RuleInfo[];
+  /** Which rules matched where; `detect` turns these into findings. */
+  matches(input: Normalised): RuleMatch[];
+  detect(input: Normalised, ctx?: ScanContext): ViewFinding[];
+}
+
+// Spans reported per rule and view; enough to explain a verdict without work growing with input size.
+const MAX_SPANS_PER_RULE = 4;
+const READS: readonly ViewKind[] = ['text', 'leet', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed'];
+const CATEGORY_LABEL: Record<RuleCategory, string> = { prompt_injection: 'prompt-injection', jailbreak: 'jailbreak' };
+
+/** True when `at` in `view` begins a line of the original text (line breaks only survive in the original). */
+function atLineStart(input: Normalised, view: TextView, at: number): boolean {
+  if (at === 0) return true;
+  if (view.depth > 0 || view.text.charCodeAt(at - 1) !== 32) return false;
+  const main = view.toMain(at - 1, at);
+  const orig = input.toOriginal(main.start, main.end);
+  for (let i = orig.start; i < orig.end; i++) {
+    const c = input.original.charCodeAt(i);
+    if (c === 10 || c === 13) return true;
+  }
+  return false;
+}
+
+export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDetector {
+  const dir = options.dir ?? DEFAULT_RULES_DIR;
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort();
+  if (files.length === 0) throw new RulePackError(dir, undefined, 'no *.yaml rule packs in this folder');
+  const hash = createHash('sha256');
+  const rules: CompiledRule[] = [];
+  const owner = new Map<string, string>();
+  for (const f of files) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    hash.update(f).update('\0').update(text).update('\0');
+    for (const r of compilePack(f, text)) {
+      const other = owner.get(r.id);
+      if (other) throw new RulePackError(f, r.id, `duplicate rule id (also in ${other})`);
+      owner.set(r.id, f);
+      rules.push(r);
+    }
+  }
+
+  // Each pattern is indexed under the keys of its rarest set; the view's keys then wake only the
+  // patterns that can match, whose other sets are checked before the regex runs.
+  const prefilter = options.prefilter ?? true;
+  const byKey = new Map<string, Array<{ rule: number; rest: string[][] }>>();
+  const always: number[] = [];
+  rules.forEach((r, i) => {
+    if (!r.keys || !prefilter) return always.push(i);
+    for (const [first, ...rest] of r.keys) for (const k of first) byKey.set(k, [...(byKey.get(k) ?? []), { rule: i, rest }]);
+  });
+  const wake = new Uint8Array(rules.length);
+  const info: RuleInfo[] = rules.map(({ id, category, weight }) => ({ id, category, weight }));
+
+  function scanView(input: Normalised, v: number, hits: RuleMatch[], seen: Map<string, number>): void {
+    const view = input.views[v];
+    const text = view.text;
+    wake.fill(0);
+    for (const i of always) wake[i] = 1;
+    if (prefilter) {
+      const keys = textKeys(text);
+      for (const k of keys) {
+        const patterns = byKey.get(k);
+        if (patterns) for (const p of patterns) if (wake[p.rule] === 0 && meets(p.rest, keys)) wake[p.rule] = 1;
+      }
+    }
+    for (let r = 0; r < rules.length; r++) {
+      if (wake[r] === 0) continue;
+      const rule = rules[r];
+      const re = rule.re;
+      re.lastIndex = 0;
+      let hit: RuleMatch | undefined;
+      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        if (rule.lineStart && !atLineStart(input, view, m.index)) {
+          re.lastIndex = m.index + 1;
+          continue;
+        }
+        const end = m.index + m[0].length;
+        // The leet view and a decoded view's leet twin repeat what their base view found.
+        const main = view.toMain(m.index, end);
+        const key = `${rule.id}\0${main.start}\0${main.end}`;
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, v);
+        else if (first !== v) continue;
+        hit ??= { rule: info[r], view: v, spans: [] };
+        hit.spans.push({ start: m.index, end });
+        if (hit.spans.length >= MAX_SPANS_PER_RULE) break;
+      }
+      if (hit) hits.push(hit);
+    }
+  }
+
+  function matches(input: Normalised): RuleMatch[] {
+    const hits: RuleMatch[] = [];
+    const seen = new Map<string, number>();
+    for (let v = 0; v < input.views.length; v++) if (READS.includes(input.views[v].kind)) scanView(input, v, hits, seen);
+    return hits;
+  }
+
+  return {
+    name: 'rules',
+    categories: RULE_CATEGORIES,
+    views: READS,
+    version: hash.digest('hex').slice(0, 12),
+    rules: info,
+    matches,
+    detect(input: Normalised): ViewFinding[] {
+      const hits = matches(input);
+      return hits.length === 0 ? [] : findings(input, hits);
+    },
+  };
+}
+
+/**
+ * One finding per category and view that matched. Every finding of a category carries the
+ * category's score (noisy-OR over the distinct rules matched in all views), so a policy that takes
+ * the highest score per category sees the combined evidence.
+ */
+function findings(input: Normalised, hits: RuleMatch[]): ViewFinding[] {
+  const out: ViewFinding[] = [];
+  for (const category of RULE_CATEGORIES) {
+    const mine = hits.filter((h) => h.rule.category === category);
+    if (mine.length === 0) continue;
+    const counted = new Set<string>();
+    let miss = 1;
+    for (const h of mine) {
+      if (counted.has(h.rule.id)) continue;
+      counted.add(h.rule.id);
+      miss *= 1 - h.rule.weight;
+    }
+    const score = 1 - miss;
+    const views = [...new Set(mine.map((h) => h.view))];
+    for (const v of views) {
+      const here = mine.filter((h) => h.view === v).sort((a, b) => b.rule.weight - a.rule.weight);
+      const kind = input.views[v].kind;
+      const where = kind === 'text' ? '' : kind === 'leet' ? ' in leetspeak' : ` in ${kind}-decoded text`;
+      const ids = here.map((h) => h.rule.id);
+      out.push({
+        detector: 'rules',
+        category,
+        score,
+        view: v,
+        spans: here.flatMap((h) => h.spans).sort((a, b) => a.start - b.start || a.end - b.end),
+        rule: ids[0],
+        message: `${CATEGORY_LABEL[category]} rules matched${where}: ${ids.join(', ')} (${counted.size} rule${counted.size === 1 ? '' : 's'} in all, score ${score.toFixed(2)})`,
+      });
+    }
+  }
+  return out;
+}

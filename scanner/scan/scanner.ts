@@ -1,0 +1,290 @@
+// One scan: normalise → cache key → L1 → lower tiers → detectors → policy → verdict.
+// The data path of the brief, in that order; each step lives in its own module.
+import { randomUUID } from 'node:crypto';
+import type { Category, Policy } from '../../crds/schema.js';
+import { cacheKey } from '../cache/key.js';
+import type { TieredCache, CacheSource } from '../cache/tiered.js';
+import type { Detection } from '../cache/types.js';
+import type { Detector, Finding, ScanContext, Span, ViewFinding } from '../detectors/types.js';
+import { normalise, type Normalised } from '../normalise/normalise.js';
+import { decide, type Decision, type DetectorError, type Verdict } from '../policy/decide.js';
+import { placeholderOf, redact } from '../policy/redact.js';
+import { textsOf, type Message, type ScanRequest, type TextItem } from './request.js';
+
+export interface ActivePolicy {
+  policy: Policy;
+  version: string;
+}
+
+/** A span in the caller's text; `message`/`part` say which message of a chat it is in. */
+export interface ResultSpan extends Span {
+  message?: number;
+  part?: number;
+}
+
+export interface ResultFinding extends Omit<Finding, 'spans' | 'placeholder'> {
+  spans: ResultSpan[];
+  /** Set when the verdict is redact and this finding's spans were replaced: the placeholder used. */
+  replacement?: string;
+}
+
+export interface ScanResult {
+  id: string;
+  verdict: Verdict;
+  score: number;
+  categories: Record<Category, number>;
+  findings: ResultFinding[];
+  redacted?: string | Message[];
+  cache: CacheSource;
+  policyVersion: string;
+  mode: Policy['mode'];
+  /** In monitor mode, what enforce mode would have answered. */
+  policyVerdict?: Verdict;
+  errors?: DetectorError[];
+  latencyMs: number;
+}
+
+/** Everything about a finished scan that logs, metrics and the audit log may use. */
+export interface ScanEvent {
+  request: ScanRequest;
+  result: ScanResult;
+  decision: Decision;
+  texts: TextItem[];
+  context: RequestContext;
+}
+
+export interface RequestContext {
+  id?: string;
+  clientIp?: string;
+  apiKeyId?: string;
+  /** Reference text for response scans (see ScanContext.systemPrompt). Never logged or stored. */
+  systemPrompt?: string;
+  /** Neither read nor fill the verdict caches: for texts that will not recur, such as the
+   *  windows of a streamed answer that the proxy rescans as it grows. */
+  skipCache?: boolean;
+}
+
+export type ScanObserver = (event: ScanEvent) => void;
+
+interface Analysed {
+  item: TextItem;
+  findings: Finding[];
+  errors: DetectorError[];
+  source: CacheSource;
+}
+
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promise<T>)?.then === 'function';
+
+const SOURCE_ORDER: Record<CacheSource, number> = { l1: 0, l2: 1, l3: 2, miss: 3 };
+
+export class Scanner {
+  private readonly cached: Detector[];
+  private readonly perRequest: Detector[];
+  private readonly observers: ScanObserver[] = [];
+  /** Versions of the detectors that feed the cache (the model's hash among them). */
+  readonly modelVersion: string;
+
+  constructor(
+    detectors: readonly Detector[],
+    private readonly cache: TieredCache,
+    private readonly activePolicy: () => ActivePolicy,
+  ) {
+    this.cached = detectors.filter((d) => !d.perRequest);
+    this.perRequest = detectors.filter((d) => d.perRequest);
+    this.modelVersion = this.cached.map((d) => `${d.name}@${d.version ?? '1'}`).join(',');
+  }
+
+  observe(observer: ScanObserver): void {
+    this.observers.push(observer);
+  }
+
+  async scan(request: ScanRequest, context: RequestContext = {}): Promise<ScanResult> {
+    const started = performance.now();
+    const { policy, version } = this.activePolicy();
+    const ctx: ScanContext = { direction: request.direction, systemPrompt: context.systemPrompt };
+    const items = textsOf(request);
+    const skip = context.skipCache ?? false;
+    const analysed =
+      items.length === 1 ? [await this.analyse(items[0], ctx, policy, version, skip)] : await Promise.all(items.map((it) => this.analyse(it, ctx, policy, version, skip)));
+
+    const all: Finding[] = [];
+    const errors: DetectorError[] = [];
+    let source: CacheSource = 'l1';
+    for (const a of analysed) {
+      for (const f of a.findings) all.push(f);
+      for (const e of a.errors) errors.push(e);
+      if (SOURCE_ORDER[a.source] > SOURCE_ORDER[source]) source = a.source;
+    }
+    const decision = decide(policy, all, errors, request.direction);
+
+    const result: ScanResult = {
+      id: context.id ?? randomUUID(),
+      verdict: decision.verdict,
+      score: round(decision.score),
+      categories: decision.categories,
+      findings: toResultFindings(analysed, decision.redact),
+      cache: items.length === 0 ? 'miss' : source,
+      policyVersion: version,
+      mode: policy.mode,
+      latencyMs: 0,
+    };
+    if (policy.mode === 'monitor') result.policyVerdict = decision.policyVerdict;
+    if (errors.length) result.errors = errors;
+    if (decision.verdict === 'redact') result.redacted = redactRequest(request, analysed, decision.redact);
+    result.latencyMs = round(performance.now() - started, 3);
+
+    for (const o of this.observers) o({ request, result, decision, texts: items, context });
+    return result;
+  }
+
+  private async analyse(item: TextItem, ctx: ScanContext, policy: Policy, version: string, skipCache: boolean): Promise<Analysed> {
+    const input = normalise(item.text);
+    let detection: Detection | undefined;
+    let source: CacheSource = 'miss';
+    if (skipCache) {
+      detection = await this.detect(input, ctx, policy);
+    } else {
+      const key = cacheKey(input.text, ctx.direction, version, this.modelVersion);
+      detection = this.cache.peek(key);
+      source = 'l1';
+      if (!detection) {
+        const r = await this.cache.resolve(key, () => this.detect(input, ctx, policy));
+        detection = r.value;
+        source = r.source;
+      }
+    }
+    const findings: Finding[] = detection.findings.map((f) => ({ ...f, spans: f.spans.map((s) => input.toOriginal(s.start, s.end)) }));
+    const errors: DetectorError[] = detection.errors ? [...detection.errors] : [];
+    for (const d of this.perRequest) {
+      try {
+        const r = d.detect(input, ctx);
+        for (const f of isPromise(r) ? await r : r) findings.push(toOriginalFinding(f, input));
+      } catch (err) {
+        errors.push(detectorError(d, err));
+      }
+    }
+    return { item, findings, errors, source };
+  }
+
+  /** Runs every cacheable detector; findings come back in main-view coordinates. */
+  private async detect(input: Normalised, ctx: ScanContext, policy: Policy): Promise<Detection> {
+    const merged = new Map<string, Finding>();
+    const errors: DetectorError[] = [];
+    const pending: Array<{ detector: Detector; result: Promise<ViewFinding[]> }> = [];
+    for (const d of this.cached) {
+      try {
+        const r = d.detect(input, ctx);
+        if (isPromise(r)) pending.push({ detector: d, result: r });
+        else mergeFindings(merged, r, input);
+      } catch (err) {
+        errors.push(detectorError(d, err));
+      }
+    }
+    if (pending.length) {
+      const settled = await withTimeout(Promise.allSettled(pending.map((p) => p.result)), policy.detectorTimeoutMs);
+      if (!settled) {
+        for (const p of pending) errors.push({ detector: p.detector.name, code: 'detector_timeout', message: `no answer within ${policy.detectorTimeoutMs} ms` });
+      } else {
+        settled.forEach((s, i) => {
+          if (s.status === 'fulfilled') mergeFindings(merged, s.value, input);
+          else errors.push(detectorError(pending[i].detector, s.reason));
+        });
+      }
+    }
+    const detection: Detection = { findings: [...merged.values()] };
+    if (errors.length) detection.errors = errors;
+    return detection;
+  }
+}
+
+/** Folds the same rule found in several views into one finding with the best score. */
+function mergeFindings(into: Map<string, Finding>, found: readonly ViewFinding[], input: Normalised): void {
+  for (const vf of found) {
+    const view = input.views[vf.view];
+    const spans = view ? vf.spans.map((s) => view.toMain(s.start, s.end)) : vf.spans;
+    const id = `${vf.detector}\0${vf.category}\0${vf.rule ?? ''}`;
+    const existing = into.get(id);
+    if (!existing) {
+      const { view: _view, ...finding } = vf;
+      into.set(id, { ...finding, spans: dedupeSpans(spans) });
+      continue;
+    }
+    if (vf.score > existing.score) {
+      existing.score = vf.score;
+      existing.message = vf.message;
+    }
+    existing.spans = dedupeSpans([...existing.spans, ...spans]);
+  }
+}
+
+function dedupeSpans(spans: Span[]): Span[] {
+  if (spans.length < 2) return spans;
+  const seen = new Set<string>();
+  return spans.filter((s) => {
+    const k = `${s.start}:${s.end}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function toOriginalFinding(f: ViewFinding, input: Normalised): Finding {
+  const { view, ...finding } = f;
+  if (view < 0) return finding;
+  const v = input.views[view];
+  return {
+    ...finding,
+    spans: f.spans.map((s) => {
+      const m = v.toMain(s.start, s.end);
+      return input.toOriginal(m.start, m.end);
+    }),
+  };
+}
+
+function toResultFindings(analysed: readonly Analysed[], redacted: readonly Finding[]): ResultFinding[] {
+  const out: ResultFinding[] = [];
+  for (const a of analysed) {
+    for (const f of a.findings) {
+      const { placeholder: _p, ...rest } = f;
+      const r: ResultFinding = {
+        ...rest,
+        score: round(f.score),
+        spans: f.spans.map((s) => (a.item.message === undefined ? { start: s.start, end: s.end } : { message: a.item.message, part: a.item.part, start: s.start, end: s.end })),
+      };
+      if (redacted.includes(f)) r.replacement = placeholderOf(f);
+      out.push(r);
+    }
+  }
+  return out.sort((x, y) => y.score - x.score);
+}
+
+function redactRequest(request: ScanRequest, analysed: readonly Analysed[], toRedact: readonly Finding[]): string | Message[] {
+  const redactSet = new Set(toRedact);
+  const redactedText = (a: Analysed) => redact(a.item.text, a.findings.filter((f) => redactSet.has(f)));
+  if (request.input !== undefined) return redactedText(analysed[0]);
+  const messages: Message[] = request.messages!.map((m) => ({ ...m, content: Array.isArray(m.content) ? m.content.map((p) => ({ ...p })) : m.content }));
+  for (const a of analysed) {
+    const m = messages[a.item.message!];
+    if (a.item.part === undefined) m.content = redactedText(a);
+    else (m.content as Array<Record<string, unknown>>)[a.item.part].text = redactedText(a);
+  }
+  return messages;
+}
+
+function detectorError(d: Detector, err: unknown): DetectorError {
+  return { detector: d.name, code: 'detector_error', message: err instanceof Error ? err.message : String(err) };
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -1,0 +1,60 @@
+// Starts a real scanner process (the CLI's `serve`) on a loopback port, for integration tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { freePort, waitFor } from './servers.js';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(REPO_ROOT, 'scanner', 'cli.ts');
+
+export interface ScannerProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  logs(): string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs the CLI through tsx, as `npm run dev` does. */
+export function cliArgs(...args: string[]): string[] {
+  return ['--import', 'tsx', CLI, ...args];
+}
+
+export async function startScanner(opts: { env?: Record<string, string>; args?: string[]; readyTimeoutMs?: number } = {}): Promise<ScannerProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, cliArgs('serve', '--host', '127.0.0.1', '--port', String(port), ...(opts.args ?? [])), {
+    cwd: REPO_ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`scanner exited with ${child.exitCode}: ${output}`);
+        const r = await fetch(`${url}/readyz`);
+        return r.ok;
+      },
+      opts.readyTimeoutMs ?? 30_000,
+      `scanner on ${url}`,
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${output}`);
+  }
+  return {
+    url,
+    port,
+    child,
+    logs: () => output,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
