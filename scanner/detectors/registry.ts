@@ -1,5 +1,7 @@
 // The detectors a scanner runs. Adding a detector is adding its file and one line here.
+import type { ModelSpec } from '../../crds/model.js';
 import type { Canaries } from '../canary/canary.js';
+import { modelDetector } from '../classifier/index.js';
 import { canaryDetector } from './canary.js';
 import { invisibleDetector } from './invisible.js';
 import { piiDetector } from './pii.js';
@@ -11,11 +13,14 @@ import type { Detector } from './types.js';
 export interface DetectorDeps {
   /** The installation's canary key, for recognising canary tokens in responses. */
   canaries: Canaries;
+  /** The ML classifier: the built-in model unless a mounted Hugging Face model is configured. */
+  model?: ModelSpec;
 }
 
 export async function createDetectors(deps: DetectorDeps): Promise<Detector[]> {
   const detectors: Detector[] = [
     createRulesDetector(),
+    modelDetector(deps.model),
     piiDetector,
     secretsDetector,
     invisibleDetector,

@@ -8,7 +8,15 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { PolicySchema } from '../../../crds/schema.js';
+import { TieredCache } from '../../cache/tiered.js';
+import { Canaries } from '../../canary/canary.js';
+import { createDetectors } from '../../detectors/registry.js';
+import { createRulesDetector, type RulesDetector } from '../../detectors/rules.js';
 import { normalise } from '../../normalise/normalise.js';
+import { policyVersion } from '../../policy/decide.js';
+import { Scanner } from '../../scan/scanner.js';
 import { ClassifierDetector } from '../detector.js';
 import { readJsonl } from '../train/data.js';
 import { formatMetricsTable } from '../train/report.js';
@@ -27,14 +35,46 @@ export function modelSystem(detector: ClassifierDetector): System {
   };
 }
 
+/** The rule packs alone: their highest prompt-injection or jailbreak finding over all views. */
+export function rulesSystem(rules: RulesDetector): System {
+  return {
+    name: 'rules',
+    description: 'rule packs alone (all views)',
+    threshold: 0.5,
+    async score(text) {
+      let best = 0;
+      for (const f of rules.detect(normalise(text))) if (f.category === 'prompt_injection' || f.category === 'jailbreak') best = Math.max(best, f.score);
+      return best;
+    },
+  };
+}
+
 /**
- * The systems to compare. Integration point: the rule packs (scanner/detectors/rules.ts) and the
- * pipeline (scanner/pipeline.ts) are being written on main; once merged, `rules` scores with the
- * rule detector alone and `full` with the pipeline's verdict. Until then `full` is the model.
+ * The full scanner as served: every registered detector (rules, model, PII, secrets, …) through
+ * the pipeline and the default policy; the score is the verdict's prompt-injection / jailbreak
+ * score, so "flagged" means the default policy blocks the text as an attack.
  */
-export function systems(detector: ClassifierDetector): { model: System; rules?: System; full: System } {
-  const model = modelSystem(detector);
-  return { model, full: { ...model, name: 'full', description: `full verdict (model only: rules and pipeline not merged yet) — ${model.description}` } };
+export function fullSystem(scanner: Scanner): System {
+  return {
+    name: 'full',
+    description: 'full scanner verdict (all detectors, default policy; attack = prompt_injection or jailbreak ≥ 0.5)',
+    threshold: 0.5,
+    async score(text) {
+      const r = await scanner.scan({ input: text, direction: 'prompt' });
+      return Math.max(r.categories.prompt_injection, r.categories.jailbreak);
+    },
+  };
+}
+
+export async function systems(modelDir?: string): Promise<{ model: System; rules: System; full: System }> {
+  const detector = new ClassifierDetector({ dir: modelDir, minScore: 0 });
+  await detector.ready();
+  // Default policy, but with a generous detector time budget: this measures what the detectors
+  // find, and an evaluation run on a busy machine must not turn slow batches into misses.
+  const policy = PolicySchema.parse({ detectorTimeoutMs: 60_000 });
+  const detectors = await createDetectors({ canaries: new Canaries(randomBytes(32)) });
+  const scanner = new Scanner(detectors, new TieredCache({ enabled: false, maxEntries: 1, ttlSeconds: 1 }), () => ({ policy, version: policyVersion(policy) }));
+  return { model: modelSystem(detector), rules: rulesSystem(createRulesDetector()), full: fullSystem(scanner) };
 }
 
 export function printReport(name: string, r: SystemReport): string {
@@ -53,10 +93,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const rows = readJsonl(resolve(values.data));
-  const detector = new ClassifierDetector({ dir: values.model, minScore: 0 });
-  await detector.ready();
-  const sys = systems(detector);
-  const list = [sys.model, ...(sys.rules ? [sys.rules] : []), sys.full];
+  const sys = await systems(values.model);
+  const list = [sys.model, sys.rules, sys.full];
   const reports = await evaluate(list, rows);
   for (const [name, r] of Object.entries(reports)) console.log(printReport(name, r));
   const full = reports.full;

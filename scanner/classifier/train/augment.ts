@@ -9,6 +9,7 @@ import { concepts, FORMS } from '../lexicon.js';
 import { tokenize } from '../tokenize.js';
 import type { Row } from './data.js';
 import { prng } from './model.js';
+import { syntheticRows } from './synthetic.js';
 
 export interface AugmentConfig {
   /** Share of rows that get one code-switched copy. */
@@ -42,19 +43,25 @@ export function codeSwitch(text: string, lang: string, replace: number, rnd: () 
   return changed ? out + text.slice(at) : undefined;
 }
 
-/** The rows to train on: the originals, then the augmented copies (deterministic for a seed). */
-export function trainingSet(rows: readonly Row[], augment: AugmentConfig | undefined, seed: number): { rows: Row[]; origin: number[] } {
-  const out = [...rows];
-  const origin = rows.map((_, i) => i);
+/**
+ * The rows to train on: the originals, the project's template rows when `synthetic` (origin -1:
+ * they belong to no source, so no cross-validation fold holds them out), then the code-switched
+ * copies of both (deterministic for a seed). `origin` maps each row to the input row it came from.
+ */
+export function trainingSet(rows: readonly Row[], augment: AugmentConfig | undefined, seed: number, synthetic = false): { rows: Row[]; origin: number[] } {
+  const base = synthetic ? [...rows, ...syntheticRows(seed)] : [...rows];
+  const baseOrigin = base.map((_, i) => (i < rows.length ? i : -1));
+  const out = [...base];
+  const origin = [...baseOrigin];
   if (!augment || augment.rate <= 0) return { rows: out, origin };
   const rnd = prng(seed ^ 0xa06);
-  rows.forEach((r, i) => {
+  base.forEach((r, i) => {
     if (rnd() >= augment.rate) return;
     const lang = LANGS[Math.floor(rnd() * LANGS.length)];
     const text = codeSwitch(r.text, lang, augment.replace, rnd);
     if (text !== undefined) {
       out.push({ ...r, text });
-      origin.push(i);
+      origin.push(baseOrigin[i]);
     }
   });
   return { rows: out, origin };

@@ -38,11 +38,13 @@ export interface RecipeConfig {
   features: FeatureConfig;
   train: TrainConfig;
   augment: AugmentConfig | null;
+  /** Add the project's template rows (synthetic.ts) to every training set. */
+  synthetic: boolean;
   /** Largest false-positive rate allowed on out-of-fold benign text at the chosen threshold. */
   maxFpr: number;
 }
 
-export const DEFAULT_RECIPE: RecipeConfig = { features: DEFAULT_FEATURES, train: DEFAULT_TRAIN, augment: DEFAULT_AUGMENT, maxFpr: 0.01 };
+export const DEFAULT_RECIPE: RecipeConfig = { features: DEFAULT_FEATURES, train: DEFAULT_TRAIN, augment: DEFAULT_AUGMENT, synthetic: true, maxFpr: 0.01 };
 
 export interface CvResult {
   folds: string[];
@@ -52,7 +54,7 @@ export interface CvResult {
 
 /** Cross-validation over the original rows; augmented copies follow the row they were made from. */
 export async function crossValidate(rows: readonly Row[], recipe: RecipeConfig, folds: Fold[], threads: number, log: (m: string) => void): Promise<CvResult> {
-  const aug = trainingSet(rows, recipe.augment ?? undefined, recipe.train.seed);
+  const aug = trainingSet(rows, recipe.augment ?? undefined, recipe.train.seed, recipe.synthetic);
   const data = pack(toExamples(aug.rows, recipe.features));
   const jobs: FoldJob[] = folds.map((f) => {
     const held = new Set(f.test);
@@ -78,7 +80,7 @@ export interface Artefact {
 
 /** Final model on all rows, with the threshold logit as its calibration. */
 export function buildArtefact(rows: readonly Row[], recipe: RecipeConfig, thresholdLogit: number, chosenOn: string, training: Record<string, unknown>, log?: (m: string) => void): Artefact {
-  const aug = trainingSet(rows, recipe.augment ?? undefined, recipe.train.seed);
+  const aug = trainingSet(rows, recipe.augment ?? undefined, recipe.train.seed, recipe.synthetic);
   const params = train(toExamples(aug.rows, recipe.features), recipe.features.bucketBits, recipe.train, log);
   const q = quantise(params, thresholdLogit);
   const onnx = buildOnnx(q, { features: JSON.stringify(recipe.features), threshold_logit: String(q.calibration) });
@@ -89,7 +91,7 @@ export function buildArtefact(rows: readonly Row[], recipe: RecipeConfig, thresh
     sha256: hash,
     features: recipe.features,
     threshold: { logit: q.calibration, score: 0.5, maxFpr: recipe.maxFpr, chosenOn },
-    training: { ...training, train: recipe.train, augment: recipe.augment, rows: rows.length, trainedOn: aug.rows.length },
+    training: { ...training, train: recipe.train, augment: recipe.augment, synthetic: recipe.synthetic, rows: rows.length, trainedOn: aug.rows.length },
   };
   const samples = SAMPLE_TEXTS.map((text) => ({ text, score: quantisedScore(q, featurise(modelText(text), recipe.features)) }));
   return { onnx, manifest, samples };
@@ -97,11 +99,12 @@ export function buildArtefact(rows: readonly Row[], recipe: RecipeConfig, thresh
 
 function mergeRecipe(json: string | undefined): RecipeConfig {
   if (!json) return DEFAULT_RECIPE;
-  const o = JSON.parse(json) as Partial<{ features: Partial<FeatureConfig>; train: Partial<TrainConfig>; augment: Partial<AugmentConfig> | null; maxFpr: number }>;
+  const o = JSON.parse(json) as Partial<{ features: Partial<FeatureConfig>; train: Partial<TrainConfig>; augment: Partial<AugmentConfig> | null; synthetic: boolean; maxFpr: number }>;
   return {
     features: { ...DEFAULT_RECIPE.features, ...o.features },
     train: { ...DEFAULT_RECIPE.train, ...o.train },
     augment: o.augment === null ? null : { ...DEFAULT_RECIPE.augment!, ...o.augment },
+    synthetic: o.synthetic ?? DEFAULT_RECIPE.synthetic,
     maxFpr: o.maxFpr ?? DEFAULT_RECIPE.maxFpr,
   };
 }
