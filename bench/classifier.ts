@@ -3,6 +3,8 @@
 //
 //   npx tsx bench/classifier.ts [--seconds 5] [--threads N] [--out bench/results/classifier.json]
 //
+// Numbers are only comparable within one run on an otherwise idle machine.
+//
 // Prompts: the committed multilingual probe set and the model's sample texts (typical chat
 // prompts of 20–300 characters, plus a few long documents), repeated.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -16,6 +18,14 @@ import { ClassifierDetector } from '../scanner/classifier/detector.js';
 import { featurise } from '../scanner/classifier/features.js';
 import { SAMPLE_TEXTS } from '../scanner/classifier/train/samples.js';
 import { builtinModelDir, loadArtefact } from '../scanner/classifier/artefact.js';
+import { randomBytes } from 'node:crypto';
+import { PolicySchema } from '../crds/schema.js';
+import { TieredCache } from '../scanner/cache/tiered.js';
+import { Canaries } from '../scanner/canary/canary.js';
+import { createDetectors } from '../scanner/detectors/registry.js';
+import type { Detector } from '../scanner/detectors/types.js';
+import { policyVersion } from '../scanner/policy/decide.js';
+import { Scanner } from '../scanner/scan/scanner.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, threads: { type: 'string' }, out: { type: 'string', default: 'bench/results/classifier.json' } } });
@@ -109,12 +119,17 @@ const after = det.stats;
 const longT = await timed((i) => det.detect(normalise(long[i % long.length]), { direction: 'prompt' }), seconds / 2);
 results.detectLongDocUs = { chars: long.map((l) => l.length), p50: us(pct(longT.samples, 50)), p99: us(pct(longT.samples, 99)) };
 
-// Whole scan path in one process, raw text in: normalise only (the rules-only stand-in until the
-// pipeline is merged) vs normalise + model.
-results.scansPerSecond = {
-  normaliseOnly: (await concurrent(async (i) => normalise(prompts[i % prompts.length]), 64, seconds)).perSecond,
-  normalisePlusModel: (await concurrent((i) => det.detect(normalise(prompts[i % prompts.length]), { direction: 'prompt' }), 64, seconds)).perSecond,
-};
+// The whole pipeline in one process (request → normalise → detectors → policy → verdict, caches
+// off so every scan is a miss), 64 scans in flight: all registered detectors vs the same without
+// the model (rules, PII, secrets, …), in the same run.
+const policy = PolicySchema.parse({});
+const all = await createDetectors({ canaries: new Canaries(randomBytes(32)) });
+const noCache = () => new TieredCache({ enabled: false, maxEntries: 1, ttlSeconds: 1 });
+const pipeline = (detectors: Detector[]) => new Scanner(detectors, noCache(), () => ({ policy, version: policyVersion(policy) }));
+const withModel = pipeline(all);
+const rulesOnly = pipeline(all.filter((d) => d.name !== det.name));
+const scanLoad = (s: Scanner) => concurrent((i) => s.scan({ input: prompts[i % prompts.length], direction: 'prompt' }), 64, seconds);
+results.pipeline = { rulesOnly: await scanLoad(rulesOnly), withModel: await scanLoad(withModel) };
 
 console.log(JSON.stringify(results, null, 2));
 mkdirSync(dirname(resolve(root, values.out!)), { recursive: true });
