@@ -12,6 +12,8 @@ import { Firewall } from './firewall.js';
 import { serve } from './http/server.js';
 import { proxyRoutes } from './proxy/routes.js';
 import { createLogger } from './log.js';
+import { Observability } from './observability/observability.js';
+import { startTracing, stopTracing } from './observability/tracing.js';
 import { PACKAGE_VERSION } from './paths.js';
 import { parseScanRequest, type ScanRequest } from './scan/request.js';
 import type { ScanResult } from './scan/scanner.js';
@@ -156,6 +158,9 @@ async function serveCommand(args: string[]): Promise<number> {
     watch: true,
     onReload: (e) => (e.ok ? log.info({ policyVersion: e.policyVersion }, 'policy reloaded') : log.error({ err: e.error.message }, 'policy reload rejected; keeping the previous policy')),
   });
+  if (!process.env.LOG_LEVEL) log.level = fw.configuration.observability.logLevel;
+  const tracing = await startTracing();
+  const obs = new Observability(fw, log);
   const port = Number(values.port ?? process.env.PORT ?? 8080);
   const host = values.host ?? process.env.HOST ?? '0.0.0.0';
   const running = await serve(fw, log, {
@@ -163,17 +168,31 @@ async function serveCommand(args: string[]): Promise<number> {
     host,
     shutdownDelayMs: Number(process.env.PF_SHUTDOWN_DELAY_MS ?? 0),
     shutdownTimeoutMs: Number(process.env.PF_SHUTDOWN_TIMEOUT_MS ?? 25_000),
-    routes: proxyRoutes(fw, log),
+    routes: { ...proxyRoutes(fw, log), ...obs.routes() },
+    middleware: [obs.middleware],
   });
   if (fw.canaryKeySource === 'ephemeral') log.warn('no canary key configured (proxy.canary.key) and none could be stored: canaries verify only in this process');
   log.info(
-    { url: running.url, policyVersion: fw.policy.version, mode: fw.policy.policy.mode, config: configFile ?? 'embedded defaults', upstream: fw.configuration.proxy.upstream ?? null },
+    {
+      url: running.url,
+      policyVersion: fw.policy.version,
+      mode: fw.policy.policy.mode,
+      config: configFile ?? 'embedded defaults',
+      upstream: fw.configuration.proxy.upstream ?? null,
+      tracing,
+    },
     'prompt firewall listening',
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'signal received');
-      void running.shutdown().then(resolve);
+      void running
+        .shutdown()
+        .then(() => {
+          obs.close();
+          return stopTracing();
+        })
+        .then(resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 # binary-that-proves-it-is-installed:debian-package
 NEEDED=(
+  /usr/bin/chromium:chromium
 )
 
 missing=()

@@ -2,7 +2,10 @@
 // A hit in a lower tier is promoted to every faster tier. Concurrent lookups of the same key that
 // miss everywhere share one computation.
 import { LRUCache } from 'lru-cache';
+import { withSpan } from '../observability/tracing.js';
 import type { CacheLayer, CacheLayerName, Detection } from './types.js';
+
+const SPAN_NAMES: Record<CacheLayerName, string> = { l1: 'cache.l1', l2: 'cache.l2', l3: 'cache.l3' };
 
 export interface L1Options {
   enabled: boolean;
@@ -68,7 +71,7 @@ export class TieredCache {
   ): Promise<{ value: Detection; source: CacheSource }> {
     for (let i = 0; i < this.lower.length; i++) {
       const layer = this.lower[i];
-      const value = await layer.get(key);
+      const value = await withSpan(SPAN_NAMES[layer.name], () => layer.get(key));
       if (value) {
         this.stats.hits[layer.name]++;
         this.l1?.set(key, value);

@@ -6,6 +6,7 @@ import express, { type Express, type NextFunction, type Request, type RequestHan
 import type { Firewall } from '../firewall.js';
 import type { Logger } from '../log.js';
 import { PACKAGE_VERSION } from '../paths.js';
+import { mostSevere, type Verdict } from '../policy/decide.js';
 import { BatchRequestSchema, RequestError, describeZodError, parseScanRequest } from '../scan/request.js';
 import { errorHandler, sendError } from './errors.js';
 
@@ -21,7 +22,12 @@ export type Routes = Record<string, Partial<Record<Method, RequestHandler[]>>>;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
-export function createApp(firewall: Firewall, state: AppState, log: Logger, extraRoutes: Routes = {}): Express {
+/**
+ * `middleware` runs for every request after the request id is set (observability: timing,
+ * tracing, request logs). Handlers leave `res.locals.route` (the matched route) and, for scans,
+ * `res.locals.verdict` (the most severe verdict) for it to read.
+ */
+export function createApp(firewall: Firewall, state: AppState, log: Logger, extraRoutes: Routes = {}, middleware: RequestHandler[] = []): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -35,6 +41,7 @@ export function createApp(firewall: Firewall, state: AppState, log: Logger, extr
     if (state.shuttingDown) res.setHeader('Connection', 'close');
     next();
   });
+  for (const m of middleware) app.use(m);
 
   const routes: Routes = {
     '/healthz': { GET: [(_req, res) => void res.json({ status: 'ok' })] },
@@ -68,7 +75,9 @@ export function createApp(firewall: Firewall, state: AppState, log: Logger, extr
         jsonBody(firewall),
         async (req, res) => {
           const scan = parseScanRequest(req.body, firewall.policy.policy.limits);
-          res.json(await firewall.scanner.scan(scan, { id: res.locals.requestId, clientIp: req.ip }));
+          const result = await firewall.scanner.scan(scan, { id: res.locals.requestId, clientIp: req.ip });
+          res.locals.verdict = result.verdict;
+          res.json(result);
         },
       ],
     },
@@ -85,6 +94,7 @@ export function createApp(firewall: Firewall, state: AppState, log: Logger, extr
           const scans = items.map((item, i) => parseScanRequest(item, limits, `items[${i}]`));
           const base = res.locals.requestId as string;
           const results = await Promise.all(scans.map((s, i) => firewall.scanner.scan(s, { id: `${base}-${i}`, clientIp: req.ip })));
+          res.locals.verdict = results.reduce<Verdict>((v, r) => mostSevere(v, r.verdict), 'allow');
           res.json({ id: base, items: results });
         },
       ],
@@ -98,6 +108,7 @@ export function createApp(firewall: Firewall, state: AppState, log: Logger, extr
     const allowed = Object.keys(methods) as Method[];
     if (allowed.includes('GET')) allowed.push('HEAD' as Method);
     app.all(path, (req: Request, res: Response, next: NextFunction) => {
+      res.locals.route = path;
       const handlers = methods[(req.method === 'HEAD' ? 'GET' : req.method) as Method];
       if (!handlers) {
         res.setHeader('Allow', allowed.join(', '));

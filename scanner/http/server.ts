@@ -3,6 +3,7 @@
 // exits 0.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RequestHandler } from 'express';
 import type { Firewall } from '../firewall.js';
 import type { Logger } from '../log.js';
 import { createApp, type AppState, type Routes } from './app.js';
@@ -15,6 +16,8 @@ export interface ServeOptions {
   /** In-flight requests still running after this are cut off. */
   shutdownTimeoutMs?: number;
   routes?: Routes;
+  /** Runs before the routes for every request (see createApp). */
+  middleware?: RequestHandler[];
 }
 
 export interface RunningServer {
@@ -26,7 +29,7 @@ export interface RunningServer {
 
 export async function serve(firewall: Firewall, log: Logger, opts: ServeOptions): Promise<RunningServer> {
   const state: AppState = { ready: false, shuttingDown: false };
-  const app = createApp(firewall, state, log, opts.routes);
+  const app = createApp(firewall, state, log, opts.routes, opts.middleware);
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

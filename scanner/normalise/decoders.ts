@@ -82,12 +82,6 @@ const COMMON = new Set(
   'the and you your to of a is in that it for are be this with not all now from will what tell me say ignore previous instructions instruction prompt system rules do can as on or i my an any no must'.split(' '),
 );
 
-function commonWordHits(text: string): number {
-  let hits = 0;
-  for (const w of text.toLowerCase().split(/[^a-z]+/)) if (COMMON.has(w)) hits++;
-  return hits;
-}
-
 export function rot13(text: string): string {
   return text.replace(/[a-zA-Z]/g, (c) => {
     const base = c <= 'Z' ? 65 : 97;
@@ -97,42 +91,92 @@ export function rot13(text: string): string {
 
 const reverse = (text: string) => [...text].reverse().join('');
 
+// The common words as they read in rot13 and backwards: counting those in the text tells what
+// the transformed text would score without building it (lower-casing and splitting on non-letters
+// commute with both transforms).
+const COMMON_ROT13 = new Set([...COMMON].map(rot13));
+const COMMON_REVERSED = new Set([...COMMON].map(reverse));
+const LONGEST_COMMON = Math.max(...[...COMMON].map((w) => w.length));
+
 // Whole-text transforms are only worth trying on text that reads as gibberish.
 const MAX_TRANSFORM_CHARS = 4000;
 
 function wholeTextTransforms(text: string): Decoded[] {
   if (text.length < 12 || text.length > MAX_TRANSFORM_CHARS) return [];
-  const plain = commonWordHits(text);
-  const out: Decoded[] = [];
-  for (const [kind, f] of [
-    ['rot13', rot13],
-    ['reversed', reverse],
-  ] as const) {
-    const candidate = f(text);
-    const hits = commonWordHits(candidate);
-    if (hits >= 3 && hits >= 2 * plain + 2) out.push({ kind, start: 0, end: text.length, text: candidate });
+  let plain = 0;
+  let rotated = 0;
+  let reversed = 0;
+  // The words are the runs of a–z in the lower-cased text; only short ones can be common words.
+  const lower = text.toLowerCase();
+  for (let i = 0, start = 0; i <= lower.length; i++) {
+    const c = i < lower.length ? lower.charCodeAt(i) : 0;
+    if (c >= 97 && c <= 122) continue;
+    if (i > start && i - start <= LONGEST_COMMON) {
+      const w = lower.slice(start, i);
+      if (COMMON.has(w)) plain++;
+      if (COMMON_ROT13.has(w)) rotated++;
+      if (COMMON_REVERSED.has(w)) reversed++;
+    }
+    start = i + 1;
   }
+  const worth = (hits: number) => hits >= 3 && hits >= 2 * plain + 2;
+  const out: Decoded[] = [];
+  if (worth(rotated)) out.push({ kind: 'rot13', start: 0, end: text.length, text: rot13(text) });
+  if (worth(reversed)) out.push({ kind: 'reversed', start: 0, end: text.length, text: reverse(text) });
   return out;
+}
+
+// Character classes of the ASCII range as bit flags.
+const BASE64_CHAR = 1;
+const HEX_CHAR = 2;
+const HEX_SEPARATOR = 4;
+const CLASS = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-') CLASS[c.charCodeAt(0)] |= BASE64_CHAR;
+for (const c of '0123456789ABCDEFabcdef') CLASS[c.charCodeAt(0)] |= HEX_CHAR | HEX_SEPARATOR;
+for (const c of ' :,-') CLASS[c.charCodeAt(0)] |= HEX_SEPARATOR;
+
+/** Longest runs of base64-alphabet characters, of hex digits, and of hex digits with separators:
+ *  the base64 and hex patterns need at least 16, 16 and 23 of them in a row, which most text never
+ *  has, so one pass over the text spares running their regular expressions. */
+function longestRuns(text: string): { base64: number; hex: number; hexSeparated: number } {
+  let base64 = 0;
+  let hex = 0;
+  let hexSeparated = 0;
+  let b = 0;
+  let h = 0;
+  let hs = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const k = c < 128 ? CLASS[c] : 0;
+    b = k & BASE64_CHAR ? b + 1 : 0;
+    h = k & HEX_CHAR ? h + 1 : 0;
+    hs = k & HEX_SEPARATOR ? hs + 1 : 0;
+    if (b > base64) base64 = b;
+    if (h > hex) hex = h;
+    if (hs > hexSeparated) hexSeparated = hs;
+  }
+  return { base64, hex, hexSeparated };
 }
 
 /** Every decodable segment of `text`, in order of position, at most `limit` of them. */
 export function findEncoded(text: string, limit = 16): Decoded[] {
   const out: Decoded[] = [];
-  const scan = (re: RegExp, kind: EncodingKind, decode: (s: string) => string | undefined, quick: string | null) => {
-    if (quick !== null && !text.includes(quick)) return;
+  const scan = (re: RegExp, kind: EncodingKind, decode: (s: string) => string | undefined, worthTrying: boolean) => {
+    if (!worthTrying) return;
     re.lastIndex = 0;
     for (let m = re.exec(text); m && out.length < limit; m = re.exec(text)) {
       const decoded = decode(m[0]);
       if (decoded !== undefined) out.push({ kind, start: m.index, end: m.index + m[0].length, text: decoded });
     }
   };
-  scan(BASE64, 'base64', decodeBase64, null);
-  scan(HEX_RUN, 'hex', decodeHex, null);
-  scan(HEX_SEPARATED, 'hex', decodeHex, null);
-  scan(HEX_ESCAPED, 'escape', decodeEscapes, '\\x');
-  scan(UNICODE_ESCAPED, 'escape', decodeEscapes, '\\u');
-  scan(HTML_ENTITIES, 'escape', decodeEscapes, '&#');
-  scan(URL_ENCODED, 'url', decodeUrl, '%');
+  const runs = longestRuns(text);
+  scan(BASE64, 'base64', decodeBase64, runs.base64 >= 16);
+  scan(HEX_RUN, 'hex', decodeHex, runs.hex >= 16);
+  scan(HEX_SEPARATED, 'hex', decodeHex, runs.hexSeparated >= 23);
+  scan(HEX_ESCAPED, 'escape', decodeEscapes, text.includes('\\x'));
+  scan(UNICODE_ESCAPED, 'escape', decodeEscapes, text.includes('\\u'));
+  scan(HTML_ENTITIES, 'escape', decodeEscapes, text.includes('&#'));
+  scan(URL_ENCODED, 'url', decodeUrl, text.includes('%'));
   for (const d of wholeTextTransforms(text)) if (out.length < limit) out.push(d);
   return out.sort((a, b) => a.start - b.start);
 }

@@ -98,9 +98,31 @@ function isPlain(s: string): boolean {
 
 function buildMain(s: string): MainText {
   if (isPlain(s)) return { text: s, invisible: [], hidden: '' };
-  const out: number[] = [];
-  const from: number[] = [];
-  const to: number[] = [];
+  // Output units and their original ranges, in typed arrays that grow when NFKC expands the text.
+  let capacity = s.length + 16;
+  let out = new Uint16Array(capacity);
+  let from = new Int32Array(capacity);
+  let to = new Int32Array(capacity);
+  let length = 0;
+  let nonAscii = false;
+  const push = (unit: number, a: number, b: number) => {
+    if (length === capacity) {
+      capacity *= 2;
+      const grow = <T extends Uint16Array | Int32Array>(arr: T, make: (n: number) => T): T => {
+        const next = make(capacity);
+        next.set(arr);
+        return next;
+      };
+      out = grow(out, (n) => new Uint16Array(n));
+      from = grow(from, (n) => new Int32Array(n));
+      to = grow(to, (n) => new Int32Array(n));
+    }
+    out[length] = unit;
+    from[length] = a;
+    to[length] = b;
+    length++;
+    if (unit >= 0x80) nonAscii = true;
+  };
   const invisible: InvisibleRun[] = [];
   let hidden = '';
   let smuggled: number[] = [];
@@ -110,16 +132,10 @@ function buildMain(s: string): MainText {
 
   const emitUnit = (unit: number, a: number, b: number) => {
     if (pendingSpace >= 0) {
-      if (out.length > 0) {
-        out.push(SPACE);
-        from.push(pendingSpace);
-        to.push(a);
-      }
+      if (length > 0) push(SPACE, pendingSpace, a);
       pendingSpace = -1;
     }
-    out.push(unit);
-    from.push(a);
-    to.push(b);
+    push(unit, a, b);
   };
   const space = (a: number) => {
     if (pendingSpace < 0) pendingSpace = a;
@@ -134,7 +150,7 @@ function buildMain(s: string): MainText {
   const addInvisible = (kind: InvisibleKind, a: number, b: number) => {
     const last = invisible[invisible.length - 1];
     if (last && last.kind === kind && last.end === a) last.end = b;
-    else invisible.push({ kind, start: a, end: b, at: out.length });
+    else invisible.push({ kind, start: a, end: b, at: length });
   };
 
   const n = s.length;
@@ -191,10 +207,12 @@ function buildMain(s: string): MainText {
     i = j;
   }
   flushSmuggled();
-  foldConfusables(out);
+  const units = out.subarray(0, length);
+  // Every look-alike is outside ASCII: text that stayed ASCII has nothing to fold.
+  if (nonAscii) foldConfusables(units);
   let text = '';
-  for (let k = 0; k < out.length; k += 8192) text += String.fromCharCode(...out.slice(k, k + 8192));
-  return { text, from: Int32Array.from(from), to: Int32Array.from(to), invisible, hidden };
+  for (let k = 0; k < length; k += 8192) text += String.fromCharCode.apply(null, units.subarray(k, k + 8192) as unknown as number[]);
+  return { text, from: from.subarray(0, length), to: to.subarray(0, length), invisible, hidden };
 }
 
 /**
@@ -202,7 +220,7 @@ function buildMain(s: string): MainText {
  * only of look-alikes ("раураl") unless the text has real Cyrillic or Greek words, so that a
  * Russian sentence keeps its letters.
  */
-function foldConfusables(units: number[]): void {
+function foldConfusables(units: Uint16Array): void {
   const words: Array<{ start: number; end: number; latin: number; lookalike: number }> = [];
   let foreignText = false;
   let start = 0;

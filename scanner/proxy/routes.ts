@@ -96,6 +96,7 @@ async function proxyCompletion(firewall: Firewall, log: Logger, endpoint: Endpoi
   if (prompt.scan) {
     const result = await firewall.scanner.scan(prompt.scan, { id, clientIp: req.ip });
     promptVerdict = worse(promptVerdict, result.verdict);
+    res.locals.verdict = promptVerdict; // for the request metrics and log
     if (result.verdict !== 'allow') log.info({ id, endpoint, direction: 'prompt', ...verdictLog(result) }, 'prompt scanned');
     if (result.verdict === 'block') throw blocked('prompt_blocked', 'this request', result, paramOf(endpoint, prompt, result.findings[0]?.spans[0]?.message));
     if (result.verdict === 'redact') forward = withRedactedPrompt(endpoint, forward, prompt, result.redacted as Message[]);
@@ -139,6 +140,7 @@ async function answerWhole(firewall: Firewall, endpoint: Endpoint, res: Response
     return 'allow';
   }
   const result = await firewall.scanner.scan({ messages, direction: 'response' }, { id: `${res.locals.requestId}-response`, clientIp, systemPrompt: prompt.systemPrompt });
+  res.locals.verdict = worse(res.locals.verdict ?? 'allow', result.verdict);
   if (result.verdict === 'block') throw blocked('response_blocked', "the model's answer", result, null);
   if (result.verdict !== 'redact') {
     sendWhole(res, upstream, raw);

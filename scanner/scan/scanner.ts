@@ -9,6 +9,7 @@ import type { Detector, Finding, ScanContext, Span, ViewFinding } from '../detec
 import { normalise, type Normalised } from '../normalise/normalise.js';
 import { decide, type Decision, type DetectorError, type Verdict } from '../policy/decide.js';
 import { placeholderOf, redact } from '../policy/redact.js';
+import { withSpan, type Span as TraceSpan } from '../observability/tracing.js';
 import { textsOf, type Message, type ScanRequest, type TextItem } from './request.js';
 
 export interface ActivePolicy {
@@ -80,6 +81,8 @@ const SOURCE_ORDER: Record<CacheSource, number> = { l1: 0, l2: 1, l3: 2, miss: 3
 export class Scanner {
   private readonly cached: Detector[];
   private readonly perRequest: Detector[];
+  /** Trace span names, one per detector, built once rather than per scan. */
+  private readonly spanNames = new Map<Detector, string>();
   private readonly observers: ScanObserver[] = [];
   /** Versions of the detectors that feed the cache (the model's hash among them). */
   readonly modelVersion: string;
@@ -92,13 +95,18 @@ export class Scanner {
     this.cached = detectors.filter((d) => !d.perRequest);
     this.perRequest = detectors.filter((d) => d.perRequest);
     this.modelVersion = this.cached.map((d) => `${d.name}@${d.version ?? '1'}`).join(',');
+    for (const d of detectors) this.spanNames.set(d, `detector.${d.name}`);
   }
 
   observe(observer: ScanObserver): void {
     this.observers.push(observer);
   }
 
-  async scan(request: ScanRequest, context: RequestContext = {}): Promise<ScanResult> {
+  scan(request: ScanRequest, context: RequestContext = {}): Promise<ScanResult> {
+    return withSpan('scan', (span) => this.run(request, context, span));
+  }
+
+  private async run(request: ScanRequest, context: RequestContext, span: TraceSpan): Promise<ScanResult> {
     const started = performance.now();
     const { policy, version } = this.activePolicy();
     const ctx: ScanContext = { direction: request.direction, systemPrompt: context.systemPrompt };
@@ -132,23 +140,28 @@ export class Scanner {
     if (errors.length) result.errors = errors;
     if (decision.verdict === 'redact') result.redacted = redactRequest(request, analysed, decision.redact);
     result.latencyMs = round(performance.now() - started, 3);
+    if (span.isRecording()) span.setAttributes({ 'promptfirewall.verdict': result.verdict, 'promptfirewall.cache': result.cache, 'promptfirewall.texts': items.length });
 
     for (const o of this.observers) o({ request, result, decision, texts: items, context });
     return result;
   }
 
   private async analyse(item: TextItem, ctx: ScanContext, policy: Policy, version: string, skipCache: boolean): Promise<Analysed> {
-    const input = normalise(item.text);
+    const input = withSpan('normalise', () => normalise(item.text));
     let detection: Detection | undefined;
     let source: CacheSource = 'miss';
     if (skipCache) {
-      detection = await this.detect(input, ctx, policy);
+      detection = await withSpan('detect', () => this.detect(input, ctx, policy));
     } else {
       const key = cacheKey(input.text, ctx.direction, version, this.modelVersion);
-      detection = this.cache.peek(key);
+      detection = withSpan('cache.l1', (span) => {
+        const hit = this.cache.peek(key);
+        if (span.isRecording()) span.setAttribute('promptfirewall.cache.hit', hit !== undefined);
+        return hit;
+      });
       source = 'l1';
       if (!detection) {
-        const r = await this.cache.resolve(key, () => this.detect(input, ctx, policy));
+        const r = await withSpan('cache.lookup', () => this.cache.resolve(key, () => withSpan('detect', () => this.detect(input, ctx, policy))));
         detection = r.value;
         source = r.source;
       }
@@ -157,7 +170,7 @@ export class Scanner {
     const errors: DetectorError[] = detection.errors ? [...detection.errors] : [];
     for (const d of this.perRequest) {
       try {
-        const r = d.detect(input, ctx);
+        const r = withSpan(this.spanNames.get(d)!, () => d.detect(input, ctx));
         for (const f of isPromise(r) ? await r : r) findings.push(toOriginalFinding(f, input));
       } catch (err) {
         errors.push(detectorError(d, err));
@@ -173,7 +186,7 @@ export class Scanner {
     const pending: Array<{ detector: Detector; result: Promise<ViewFinding[]> }> = [];
     for (const d of this.cached) {
       try {
-        const r = d.detect(input, ctx);
+        const r = withSpan(this.spanNames.get(d)!, () => d.detect(input, ctx));
         if (isPromise(r)) pending.push({ detector: d, result: r });
         else mergeFindings(merged, r, input);
       } catch (err) {

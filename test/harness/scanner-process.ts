@@ -21,16 +21,34 @@ export function cliArgs(...args: string[]): string[] {
   return ['--import', 'tsx', CLI, ...args];
 }
 
-export async function startScanner(opts: { env?: Record<string, string>; args?: string[]; readyTimeoutMs?: number } = {}): Promise<ScannerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, cliArgs('serve', '--host', '127.0.0.1', '--port', String(port), ...(opts.args ?? [])), {
+/** Output kept from a scanner process (the tail), so a long benchmark run does not grow memory. */
+const KEEP_OUTPUT = 256 * 1024;
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  args?: string[];
+  readyTimeoutMs?: number;
+  /** Run the compiled dist/scanner/cli.js (as in production; needs `npm run build`) instead of the sources. */
+  compiled?: boolean;
+  port?: number;
+}
+
+export async function startScanner(opts: StartOptions = {}): Promise<ScannerProcess> {
+  const port = opts.port ?? (await freePort());
+  const serveArgs = ['serve', '--host', '127.0.0.1', '--port', String(port), ...(opts.args ?? [])];
+  const argv = opts.compiled ? [join(REPO_ROOT, 'dist', 'scanner', 'cli.js'), ...serveArgs] : cliArgs(...serveArgs);
+  const child = spawn(process.execPath, argv, {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  const keep = (d: Buffer) => {
+    output += d;
+    if (output.length > 2 * KEEP_OUTPUT) output = output.slice(-KEEP_OUTPUT);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   try {
