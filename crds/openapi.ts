@@ -1,7 +1,8 @@
 // Turns the JSON Schema that zod emits into a Kubernetes structural schema (OpenAPI v3 subset):
 // no $schema, no additionalProperties:false next to properties, no JS safe-integer bounds,
 // `const` as a one-value enum, no propertyNames, maps of anything as preserved unknown fields,
-// int-or-string unions in the one anyOf shape a structural schema allows, and no regular
+// int-or-string unions in the one anyOf shape a structural schema allows, nullable values as
+// `nullable: true`, and no regular
 // expression behind `format: date-time` (Kubernetes checks the format itself).
 type Schema = Record<string, unknown>;
 
@@ -10,6 +11,12 @@ const SAFE_MAX = Number.MAX_SAFE_INTEGER;
 const isEmptySchema = (v: unknown) => !!v && typeof v === 'object' && Object.keys(v).length === 0;
 
 export function toStructural(schema: Schema): Schema {
+  // z.X().nullable() is anyOf [X, {type: null}]; Kubernetes spells it X with nullable: true.
+  const anyOf = schema.anyOf;
+  if (Array.isArray(anyOf) && anyOf.length === 2 && anyOf.some((s: Schema) => s.type === 'null')) {
+    const { anyOf: _anyOf, ...rest } = schema;
+    return toStructural({ ...(anyOf.find((s: Schema) => s.type !== 'null') as Schema), ...rest, nullable: true });
+  }
   if (schema['x-kubernetes-int-or-string']) {
     // Value checks inside this anyOf would make the schema non-structural; a CEL rule carries them.
     const { anyOf: _anyOf, ...rest } = schema;

@@ -82,7 +82,7 @@ export class Firewall {
     const parts: Parts = { instance, log, fingerprintKey: stateful ? loadFingerprintKey(config, instance, log) : randomBytes(32) };
     const canaryKey = resolveCanaryKey(config.proxy.canary.key, defaultCanaryKeyFile(env));
     const canaries = new Canaries(canaryKey.key);
-    const detectors = await createDetectors({ canaries });
+    const detectors = await createDetectors({ canaries, model: config.model });
 
     const setup = redisSetup(config.cache.redis);
     if (setup) {

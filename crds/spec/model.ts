@@ -1,8 +1,18 @@
-// spec.model: the classifiers the scanner runs besides its rules. The scanner reads
-// `builtin` and `custom.path`; the sources (ConfigMap, PersistentVolumeClaim, image) are for the
-// operator, which mounts the chosen one and renders its directory as `custom.path`.
+// spec.model: the classifiers the scanner runs besides its rules — the built-in model, a
+// bring-your-own Hugging Face style model, or both (the higher score wins). The scanner reads
+// `builtin` and `custom.path` (+ windowing and labels); the sources (ConfigMap,
+// PersistentVolumeClaim, image) are for the operator, which mounts the chosen one and renders its
+// directory as `custom.path`.
 import { z } from 'zod';
-import { cel } from '../common.js';
+import { CATEGORIES, cel } from '../common.js';
+
+const threads = z
+  .number()
+  .int()
+  .min(1)
+  .max(64)
+  .optional()
+  .describe('Inference threads; default: the pod\'s CPU limit less one, at least 1 (or PF_MODEL_THREADS).');
 
 export const CustomModelSchema = z
   .object({
@@ -31,6 +41,13 @@ export const CustomModelSchema = z
       .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, 'must be a relative path whose parts do not start with a dot')
       .optional()
       .describe('Directory inside the ConfigMap, volume or image that holds the model files.'),
+    maxLength: z.number().int().min(8).max(8192).optional().describe("Tokens per window; default: the model's max_position_embeddings, at most 512."),
+    stride: z.number().int().min(0).max(4096).optional().describe('Tokens shared by consecutive windows of a long input; default: a quarter of maxLength.'),
+    labels: z
+      .record(z.string(), z.enum(CATEGORIES).nullable())
+      .optional()
+      .describe('Label name → category (null ignores the label). Default: by name (INJECTION, JAILBREAK, MALICIOUS, LABEL_1 of two labels).'),
+    threads,
   })
   .meta(
     cel(
@@ -41,15 +58,17 @@ export const CustomModelSchema = z
       { rule: '!has(self.subPath) || !has(self.path)', message: 'model.custom.subPath applies to configMap, persistentVolumeClaim or image, not to path' },
     ),
   )
-  .describe('A Hugging Face style sequence classifier (model.onnx and tokenizer.json) brought by the user.');
+  .describe('A Hugging Face style sequence classifier (model.onnx, tokenizer.json, config.json with id2label) exported to ONNX and brought by the user. Nothing is downloaded.');
 
 export const ModelSchema = z
   .object({
     builtin: z
-      .object({ enabled: z.boolean().default(true).describe('Run the built-in prompt-injection classifier.') })
+      .object({ enabled: z.boolean().default(true).describe('Run the built-in prompt-injection classifier.'), threads })
       .prefault({})
       .describe('The classifier trained by this project and shipped inside the image.'),
     custom: CustomModelSchema.optional(),
   })
   .prefault({})
   .describe('Classifier models.');
+
+export type ModelSpec = z.output<typeof ModelSchema>;

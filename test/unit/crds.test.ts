@@ -28,6 +28,14 @@ describe('PromptFirewall CRD', () => {
         assert.ok(typeof v.description === 'string' && v.description.length > 0, `${path}.${k} has no description`);
         walk(v, `${path}.${k}`);
       }
+      for (const key of ['items', 'additionalProperties'] as const) {
+        const sub = node[key];
+        if (sub && typeof sub === 'object') walk(sub as Record<string, unknown>, `${path}.${key}`);
+      }
+      // A structural schema allows anyOf only as value checks without types (int-or-string).
+      for (const alt of (node.anyOf ?? []) as Array<Record<string, unknown>>)
+        assert.ok(node['x-kubernetes-int-or-string'] || !('type' in alt), `${path} has a typed anyOf`);
+      assert.notEqual(node.type, 'null', `${path} has type null`);
     };
     const root = (crdManifest() as any).spec.versions[0].schema.openAPIV3Schema.properties;
     walk(root.spec, 'spec');

@@ -1,0 +1,43 @@
+// How many CPUs this process may really use: the cgroup CPU quota of the pod (v2 cpu.max or v1
+// cfs quota) when one is set, else the cores the OS offers. A pod limited to 2 CPUs on a 64-core
+// node must not start 64 inference threads.
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU quota in cores from cgroup files, or undefined when unlimited or unknown. */
+export function cgroupCpuQuota(root = '/sys/fs/cgroup'): number | undefined {
+  const v2 = read(`${root}/cpu.max`);
+  if (v2) {
+    const [quota, period] = v2.split(/\s+/);
+    if (quota !== 'max' && Number(period) > 0) return Number(quota) / Number(period);
+    return undefined;
+  }
+  const quota = Number(read(`${root}/cpu/cpu.cfs_quota_us`) ?? read(`${root}/cpu,cpuacct/cpu.cfs_quota_us`));
+  const period = Number(read(`${root}/cpu/cpu.cfs_period_us`) ?? read(`${root}/cpu,cpuacct/cpu.cfs_period_us`));
+  return quota > 0 && period > 0 ? quota / period : undefined;
+}
+
+/** Whole CPUs available to this process (at least 1). */
+export function usableCpus(root?: string): number {
+  const cores = availableParallelism();
+  const quota = cgroupCpuQuota(root);
+  return Math.max(1, quota === undefined ? cores : Math.min(cores, Math.floor(quota)));
+}
+
+/**
+ * Intra-op threads for the model session: PF_MODEL_THREADS when set, else the usable CPUs less
+ * one for the event loop (the HTTP server, normalisation and featurisation run there), at least 1.
+ */
+export function modelThreads(env: NodeJS.ProcessEnv = process.env, root?: string): number {
+  const forced = Number(env.PF_MODEL_THREADS);
+  if (Number.isInteger(forced) && forced > 0) return forced;
+  return Math.max(1, usableCpus(root) - 1);
+}
