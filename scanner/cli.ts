@@ -173,6 +173,12 @@ async function serveCommand(args: string[]): Promise<number> {
     shutdownTimeoutMs: Number(process.env.PF_SHUTDOWN_TIMEOUT_MS ?? 25_000),
     routes: { ...proxyRoutes(fw, log), ...obs.routes() },
     middleware: [obs.middleware],
+  }).catch(async (err: unknown) => {
+    // Cannot listen (port taken, address not available): release what keeps the process alive
+    // (audit writer, caches, timers) so it exits with the error instead of lingering.
+    obs.close();
+    await Promise.all([fw.close(), stopTracing()]);
+    throw err;
   });
   if (fw.canaryKeySource === 'ephemeral') log.warn('no canary key configured (proxy.canary.key) and none could be stored: canaries verify only in this process');
   log.info(

@@ -47,6 +47,12 @@ export const AuditSchema = z
       .describe('Postgres that holds the firewall_logs table.'),
     embedded: z
       .object({
+        enabled: z
+          .boolean()
+          .optional()
+          .describe(
+            'Use the embedded store when no Postgres is configured. Default: true for a scanner started by hand (npm start), false in a PromptFirewall: there each pod would keep its own store in an emptyDir, lost with the pod, and the embedded Postgres needs about 350 MB of memory per pod (800 MB on first start) — configure postgres instead. Set true only for a single-pod trial with memory to spare.',
+          ),
         path: z.string().optional().describe('Directory of the embedded Postgres (PGlite); by default audit/ in the scanner\'s data directory (PF_DATA_DIR).'),
       })
       .prefault({})

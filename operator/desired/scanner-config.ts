@@ -113,6 +113,9 @@ export function renderScannerConfig(spec: PromptFirewallSpec): Record<string, un
   }
   const path = modelPath(spec);
   if (path) (config.model as Record<string, unknown>).custom = { path };
+  // No Postgres: the pods keep no audit log unless the spec asks for the per-pod embedded store.
+  const { postgres, embedded } = spec.audit;
+  if (!postgres.url && !postgres.urlSecretRef && embedded.enabled === undefined) ((config.audit as ScannerConfig['audit']).embedded as { enabled?: boolean }).enabled = false;
   return config;
 }
 

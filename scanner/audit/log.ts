@@ -106,17 +106,16 @@ export class AuditLog {
     }
     this.queue.push(record);
     this.counts.enqueued++;
-    if (this.queue.length >= this.opts.config.queue.batchSize) this.wake?.();
+    // Wake the writer for a full batch it can write now, or to spool before the queue fills up.
+    if (this.moreToWrite() || this.queue.length >= this.opts.config.queue.size / 2) this.wake?.();
   }
 
   private async run(): Promise<void> {
     while (!this.stopping) {
       await this.step();
-      const { batchSize, flushIntervalMs } = this.opts.config.queue;
-      const backlog = this.schemaReady && this.breaker.state === 'closed' && !this.opts.spool.empty;
-      if (!this.stopping && !backlog && this.queue.length < batchSize) {
+      if (!this.stopping && !this.moreToWrite()) {
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, flushIntervalMs);
+          const t = setTimeout(resolve, this.opts.config.queue.flushIntervalMs);
           this.wake = () => {
             clearTimeout(t);
             resolve();
@@ -125,6 +124,14 @@ export class AuditLog {
         this.wake = undefined;
       }
     }
+  }
+
+  /** True when the next step can write right away: the store is up and a backlog or a full batch
+   *  waits. Otherwise the loop sleeps until the flush interval, a full batch or shutdown wakes it —
+   *  never spinning while the store is opening or down, which would starve the event loop. */
+  private moreToWrite(): boolean {
+    if (!this.schemaReady || this.breaker.state !== 'closed') return false;
+    return !this.opts.spool.empty || this.queue.length >= this.opts.config.queue.batchSize;
   }
 
   /** One unit of work: reach Postgres, replay a spool segment, write a batch, or spool. */

@@ -55,3 +55,17 @@ describe('audit log with every bound exhausted', () => {
     await waitFor(async () => fw.stats().audit?.dropped === 5, 5000, 'five dropped records');
   });
 });
+
+describe('audit log without Postgres and with the embedded store disabled (as the operator renders it)', () => {
+  it('keeps no audit log, so nothing can fill up and refuse scans', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pf-noaudit-'));
+    const fw = await Firewall.create({ stateful: true, env: { PF_DATA_DIR: dir, PF_AUDIT_EMBEDDED_ENABLED: 'false', PF_CACHE_DISK_ENABLED: 'false' }, log: pino({ level: 'silent' }) });
+    try {
+      assert.equal(fw.audit, undefined);
+      assert.equal((await fw.scanner.scan({ input: 'hello', direction: 'prompt' })).verdict, 'allow');
+    } finally {
+      await fw.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +60,21 @@ describe('CLI', () => {
     const r = cli(['scan', '--file', file]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /bad\.jsonl:2: input: /);
+  });
+
+  it('serve exits 1 with the reason when its port is taken, instead of lingering with its audit writer running', { timeout: 60_000 }, async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const port = String((taken.address() as { port: number }).port);
+    const data = mkdtempSync(join(tmpdir(), 'pf-cli-serve-'));
+    // The audit writer (here retrying a Postgres that is not there) used to keep the process alive.
+    const child = spawn(process.execPath, cliArgs('serve', '--host', '127.0.0.1', '--port', port), { cwd: REPO_ROOT, env: { ...process.env, PF_CONFIG: '', PF_DATA_DIR: data, PF_AUDIT_POSTGRES_URL: `postgres://nobody@127.0.0.1:${port}/x`, LOG_LEVEL: 'warn' } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    taken.close();
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /EADDRINUSE/);
   });
 
   it('exits 1 with a clear message on a bad configuration or usage', () => {

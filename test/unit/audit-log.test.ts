@@ -70,6 +70,27 @@ describe('audit log writer', () => {
     assert.equal(log.stats.spooled, 0);
   });
 
+  it('leaves the event loop free while the store is still opening with a full batch queued', async () => {
+    // PGlite's first start takes seconds; the writer must wait for it, not spin on the microtask
+    // queue (which starves every timer and socket of the process).
+    const store = new MemoryStore();
+    let opened!: () => void;
+    const opening = new Promise<void>((resolve) => (opened = resolve));
+    store.open = async () => {
+      await opening;
+      return [];
+    };
+    const { log } = setup(store);
+    const sent = Array.from({ length: 120 }, (_, i) => record(i));
+    for (const r of sent) log.add(r);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(store.rows.size, 0);
+    opened();
+    await waitFor(async () => store.rows.size === 120, 10_000, 'rows after the store opened');
+    assert.deepEqual(store.order, sent.map((r) => r.id));
+    await log.close();
+  });
+
   it('spools while the store is down and replays the backlog before newer records when it is back', async () => {
     const store = new MemoryStore();
     const { log } = setup(store);

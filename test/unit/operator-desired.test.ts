@@ -127,6 +127,13 @@ describe('desired state of a PromptFirewall', () => {
     }
   });
 
+  it('without Postgres the pods keep no per-pod embedded audit store unless the spec asks for one', () => {
+    const embedded = (spec: PromptFirewallSpecInput) => parse(renderedConfig(build(spec))).audit.embedded;
+    assert.equal(embedded({}).enabled, false);
+    assert.equal(embedded({ audit: { embedded: { enabled: true } } }).enabled, true);
+    assert.equal(embedded({ audit: { postgres: { urlSecretRef: { name: 'guard-pg', key: 'dsn' } } } }).enabled, undefined);
+  });
+
   it('the rendered configuration is valid scanner configuration with the policy version the operator reports', () => {
     const spec = { policy: { mode: 'monitor' as const, categories: { pii: { threshold: 0.6, action: 'block' as const } } }, cache: { redis: { urlSecretRef: { name: 'r', key: 'u' } } } };
     const d = build(spec);
