@@ -7,6 +7,7 @@
 // Scores are calibrated in the graph: 0.5 is the operating point chosen in cross-validation
 // (≤ 1% false positives on benign sources the model had not seen), so the policy's default
 // threshold of 0.5 means that operating point.
+import { endianness } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { Detector, ScanContext, ViewFinding } from '../detectors/types.js';
 import type { Normalised, ViewKind } from '../normalise/normalise.js';
@@ -33,6 +34,9 @@ export interface ClassifierOptions {
   /** Views to score; default LANGUAGE_VIEWS. */
   views?: readonly ViewKind[];
 }
+
+/** Index of the low 32-bit half of an int64 in an Int32Array view of it. */
+const LOW_WORD = endianness() === 'LE' ? 0 : 1;
 
 /** One session per model file per process, shared by every detector that uses it. */
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
@@ -104,10 +108,13 @@ export class ClassifierDetector implements Detector {
     let width = 1;
     for (const w of items) width = Math.max(width, w.ids.length);
     const ids = new BigInt64Array(items.length * width);
+    // Bucket ids are small non-negative integers: write each as the low 32-bit half of its int64
+    // (the high half stays 0) instead of allocating a BigInt per id.
+    const idWords = new Int32Array(ids.buffer);
     const weights = new Float32Array(items.length * width);
     items.forEach((w, b) => {
       const o = b * width;
-      for (let i = 0; i < w.ids.length; i++) ids[o + i] = BigInt(w.ids[i]);
+      for (let i = 0; i < w.ids.length; i++) idWords[2 * (o + i) + LOW_WORD] = w.ids[i];
       weights.set(w.weights, o);
     });
     const out = await s.run({

@@ -133,23 +133,25 @@ function windowIds(tf: TokenFeatures[], from: number, to: number, cfg: FeatureCo
   }
 }
 
-/** Sorted distinct ids with their L2-normalised counts. */
-function toVector(raw: number[], start: number, end: number): WindowFeatures {
-  const sorted = Int32Array.from(raw).sort();
-  let distinct = 0;
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
-  const ids = new Int32Array(distinct);
-  const counts = new Float64Array(distinct);
-  let k = -1;
-  for (let i = 0; i < sorted.length; i++) {
-    if (i === 0 || sorted[i] !== sorted[i - 1]) ids[++k] = sorted[i];
-    counts[k]++;
-  }
+/** Per-bucket counts while one window is turned into a vector; all zero between calls. */
+let scratch = new Uint16Array(0);
+
+/** Sorted distinct ids with their L2-normalised counts. Counting in a dense scratch table and
+ *  sorting only the distinct ids is what makes this cheap enough for every scan. */
+function toVector(raw: number[], bucketBits: number, start: number, end: number): WindowFeatures {
+  if (scratch.length !== 1 << bucketBits) scratch = new Uint16Array(1 << bucketBits);
+  const counts = scratch;
+  const distinct: number[] = [];
+  for (let i = 0; i < raw.length; i++) if (counts[raw[i]]++ === 0) distinct.push(raw[i]);
+  const ids = Int32Array.from(distinct).sort();
   let norm = 0;
-  for (let i = 0; i < distinct; i++) norm += counts[i] * counts[i];
+  for (let i = 0; i < ids.length; i++) norm += counts[ids[i]] * counts[ids[i]];
   norm = Math.sqrt(norm);
-  const weights = new Float32Array(distinct);
-  for (let i = 0; i < distinct; i++) weights[i] = counts[i] / norm;
+  const weights = new Float32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    weights[i] = counts[ids[i]] / norm;
+    counts[ids[i]] = 0;
+  }
   return { start, end, ids, weights };
 }
 
@@ -173,7 +175,7 @@ export function featurise(text: string, cfg: FeatureConfig): WindowFeatures[] {
     const e = Math.min(tokens.length, s + cfg.windowTokens);
     const raw: number[] = [];
     windowIds(tf, s, e, cfg, raw);
-    out.push(toVector(raw, e > s ? tokens[s].start : 0, e > s ? tokens[e - 1].end : 0));
+    out.push(toVector(raw, cfg.bucketBits, e > s ? tokens[s].start : 0, e > s ? tokens[e - 1].end : 0));
   }
   return out;
 }
