@@ -84,65 +84,74 @@ const SEED_CONCEPT_BIGRAM = 0x5005;
 const SEED_BIAS = 0x6006;
 
 interface TokenFeatures {
+  /** Hash of the word, for the bigrams. */
   word: number;
-  chars: number[];
+  /** Hash of the token's concept id, 0 when it has none. */
   concept: number;
+  /** Bucket ids the token adds to every window it is in: word, char n-grams, concept. */
+  own: Int32Array;
+  /** Bucket id of the bigram (previous word, this word); added when both are in the window. */
+  bigram: number;
 }
 
-function tokenFeatures(t: string, concept: string | undefined, cfg: FeatureConfig): TokenFeatures {
+const bucket = (h: number, mask: number) => fmix(h) & mask;
+
+function tokenFeatures(t: string, concept: string | undefined, prevWord: number | undefined, cfg: FeatureConfig): TokenFeatures {
+  const mask = (1 << cfg.bucketBits) - 1;
   const word = fnv(t, SEED_WORD);
-  const chars: number[] = [];
+  const conceptHash = concept === undefined ? 0 : fnv(concept, SEED_CONCEPT) || 1;
+  const own: number[] = [bucket(word, mask)];
   if (cfg.charMax > 0 && t.length <= cfg.maxCharNgramWord) {
     // FNV-1a of every n-gram of "<t>", extended one character at a time from each start: the
     // same values as hashing each substring, without building them. The whole "<t>" is skipped
     // (it is the word feature already).
     const len = t.length + 2;
-    const at = (i: number) => (i === 0 ? 60 : i === len - 1 ? 62 : t.charCodeAt(i - 1)); // '<' … '>'
     const h0 = (0x811c9dc5 ^ SEED_CHAR) >>> 0;
     for (let i = 0; i + cfg.charMin <= len; i++) {
       let h = h0;
       for (let n = 1; n <= cfg.charMax && i + n <= len; n++) {
-        h = Math.imul(h ^ at(i + n - 1), 0x01000193);
-        if (n >= cfg.charMin && n < len) chars.push(h >>> 0);
+        const k = i + n - 1;
+        h = Math.imul(h ^ (k === 0 ? 60 : k === len - 1 ? 62 : t.charCodeAt(k - 1)), 0x01000193); // '<' … '>'
+        if (n >= cfg.charMin && n < len) own.push(bucket(h >>> 0, mask));
       }
     }
   }
-  return { word, chars, concept: concept === undefined ? 0 : fnv(concept, SEED_CONCEPT) || 1 };
+  if (conceptHash !== 0) own.push(bucket(conceptHash, mask));
+  const bigram = cfg.wordBigrams && prevWord !== undefined ? bucket(pair(prevWord, word, SEED_BIGRAM), mask) : -1;
+  return { word, concept: conceptHash, own: Int32Array.from(own), bigram };
 }
 
-/** Bucket ids of one window of tokens [from, to), with repeats, in no particular order. */
-function windowIds(tf: TokenFeatures[], from: number, to: number, cfg: FeatureConfig, out: number[]): void {
+/** Per-bucket counts while one window is turned into a vector; all zero between windows. */
+let scratch = new Uint16Array(0);
+
+/**
+ * The vector of one window of tokens [from, to): its distinct bucket ids, ascending, with their
+ * L2-normalised counts. Counting in a dense scratch table and sorting only the distinct ids is
+ * what makes this cheap enough for every scan.
+ */
+function windowVector(tf: TokenFeatures[], from: number, to: number, cfg: FeatureConfig, start: number, end: number): WindowFeatures {
   const mask = (1 << cfg.bucketBits) - 1;
-  const add = (h: number) => out.push(fmix(h) & mask);
+  if (scratch.length !== mask + 1) scratch = new Uint16Array(mask + 1);
+  const counts = scratch;
+  const distinct: number[] = [];
+  const add = (id: number) => {
+    if (counts[id]++ === 0) distinct.push(id);
+  };
   // A constant feature: gives every window, even an empty one, a non-zero vector.
-  add(SEED_BIAS);
+  add(bucket(SEED_BIAS, mask));
   let prevConcept = 0;
   for (let i = from; i < to; i++) {
     const f = tf[i];
-    add(f.word);
-    for (const c of f.chars) add(c);
-    if (cfg.wordBigrams && i > from) add(pair(tf[i - 1].word, f.word, SEED_BIGRAM));
+    for (let j = 0; j < f.own.length; j++) add(f.own[j]);
+    if (i > from && f.bigram >= 0) add(f.bigram);
     if (f.concept !== 0) {
-      add(f.concept);
       // Concept bigrams skip the words in between that are not in the lexicon ("ignore all the
       // previous instructions" → ignore·previous, previous·instruction), which also bridges the
       // different word orders of other languages.
-      if (prevConcept !== 0) add(pair(prevConcept, f.concept, SEED_CONCEPT_BIGRAM));
+      if (prevConcept !== 0) add(bucket(pair(prevConcept, f.concept, SEED_CONCEPT_BIGRAM), mask));
       prevConcept = f.concept;
     }
   }
-}
-
-/** Per-bucket counts while one window is turned into a vector; all zero between calls. */
-let scratch = new Uint16Array(0);
-
-/** Sorted distinct ids with their L2-normalised counts. Counting in a dense scratch table and
- *  sorting only the distinct ids is what makes this cheap enough for every scan. */
-function toVector(raw: number[], bucketBits: number, start: number, end: number): WindowFeatures {
-  if (scratch.length !== 1 << bucketBits) scratch = new Uint16Array(1 << bucketBits);
-  const counts = scratch;
-  const distinct: number[] = [];
-  for (let i = 0; i < raw.length; i++) if (counts[raw[i]]++ === 0) distinct.push(raw[i]);
   const ids = Int32Array.from(distinct).sort();
   let norm = 0;
   for (let i = 0; i < ids.length; i++) norm += counts[ids[i]] * counts[ids[i]];
@@ -169,13 +178,12 @@ export function featurise(text: string, cfg: FeatureConfig): WindowFeatures[] {
   const tokens = tokenize(text);
   const texts = tokens.map((t) => t.text);
   const cs = cfg.concepts ? concepts(texts) : [];
-  const tf = texts.map((t, i) => tokenFeatures(t, cs[i], cfg));
+  const tf: TokenFeatures[] = [];
+  for (let i = 0; i < texts.length; i++) tf.push(tokenFeatures(texts[i], cs[i], i > 0 ? tf[i - 1].word : undefined, cfg));
   const out: WindowFeatures[] = [];
   for (const s of windowStarts(tokens.length, cfg.windowTokens, cfg.windowStride)) {
     const e = Math.min(tokens.length, s + cfg.windowTokens);
-    const raw: number[] = [];
-    windowIds(tf, s, e, cfg, raw);
-    out.push(toVector(raw, cfg.bucketBits, e > s ? tokens[s].start : 0, e > s ? tokens[e - 1].end : 0));
+    out.push(windowVector(tf, s, e, cfg, e > s ? tokens[s].start : 0, e > s ? tokens[e - 1].end : 0));
   }
   return out;
 }
