@@ -276,7 +276,7 @@ describe('Helm chart and deploy/ manifests against a real Kubernetes API server'
 
   describe('kubectl apply --server-side -f deploy/install.yaml, then deploy/samples/', () => {
     it('install.yaml: namespace, CRD, RBAC and the operator, applied server-side', async () => {
-      const out = await kubectl(['apply', '--server-side', '--force-conflicts', '-f', INSTALL_FILE]);
+      const out = await kubectl(['apply', '--server-side', '-f', INSTALL_FILE]);
       assert.match(out, /namespace\/prompt-firewall-system serverside-applied/);
       assert.match(out, /customresourcedefinition.apiextensions.k8s.io\/promptfirewalls.promptfirewall.io serverside-applied/);
       const deployment = (await get('deployment', 'prompt-firewall-operator', INSTALL_NAMESPACE))!;
