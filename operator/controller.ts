@@ -6,8 +6,9 @@ import type { Logger } from 'pino';
 import { API_GROUP, API_VERSION, PLURAL, PromptFirewallSpecSchema, type PromptFirewallSpec, type PromptFirewallStatus } from '../crds/schema.js';
 import { describeZodError } from '../scanner/scan/request.js';
 import { desiredState, type Desired } from './desired/index.js';
+import { keysSecret, keysSecretName, missingKeys, withGeneratedKeys } from './desired/keys.js';
 import { apiVersionOf, CHILD_KINDS, type ChildKind } from './desired/kinds.js';
-import { CHILD_SELECTOR, controllerOf, type KubeObject, type Owner } from './desired/meta.js';
+import { CHILD_SELECTOR, controllerOf, FIELD_MANAGER, type KubeObject, type Owner } from './desired/meta.js';
 import { SERVICE_MONITOR_API } from './desired/monitoring.js';
 import { toleranceApplied } from './desired/scaling.js';
 import { secretUses } from './desired/scanner-config.js';
@@ -169,11 +170,12 @@ export class Controller {
       await this.writeStatus(pfw, { blocked: { reason: 'InvalidSpec', message: describeZodError(parsed.error) } });
       return 'success'; // nothing changes until the spec does
     }
-    const spec = parsed.data;
+    let spec = parsed.data;
 
     let desired: Desired;
     let applied: Map<string, KubernetesObject>;
     try {
+      spec = await this.ensureKeys(owner, spec);
       const secretVersions = await this.checkReferences(owner, spec);
       const serviceMonitorSupported = await this.serviceMonitorSupported();
       desired = desiredState({ owner, spec, defaultImage: this.opts.defaultImage, secretVersions, serviceMonitorSupported });
@@ -200,6 +202,35 @@ export class Controller {
     await this.writeStatus(pfw, { desired, degraded, deployment: applied.get('Deployment') as ObservedDeployment, hpa });
     log.debug('reconciled');
     return 'success';
+  }
+
+  /** Points the key references the spec leaves out at the generated keys Secret, which is created
+   *  the first time and only read afterwards (operator/desired/keys.ts). */
+  private async ensureKeys(owner: Owner, spec: PromptFirewallSpec): Promise<PromptFirewallSpec> {
+    const missing = missingKeys(spec);
+    if (!missing.length) return spec;
+    const { namespace } = owner;
+    const name = keysSecretName(owner);
+    const read = () => this.opts.kube.core.readNamespacedSecret({ namespace, name }).catch((err) => (statusCode(err) === 404 ? undefined : Promise.reject(err)));
+    let secret = await read();
+    if (!secret) {
+      try {
+        secret = await this.opts.kube.core.createNamespacedSecret({ namespace, body: keysSecret(owner) as V1Secret, fieldManager: FIELD_MANAGER });
+      } catch (err) {
+        if (statusCode(err) !== 409) throw err;
+        secret = await read(); // created meanwhile (a previous leader): use what is there
+      }
+    }
+    const fields = missing.map((g) => g.refPath.join('.')).join(' and ');
+    if (!secret) throw new Error(`Secret ${namespace}/${name} was deleted while it was being created`);
+    if (controllerOf(secret.metadata)?.uid !== owner.uid) {
+      throw new Blocked({ reason: 'SecretConflict', message: `Secret ${namespace}/${name} exists and is not owned by this PromptFirewall: delete it, or name your own Secret in ${fields}` });
+    }
+    const lacking = missing.filter((g) => secret.data?.[g.key] === undefined).map((g) => g.key);
+    if (lacking.length) {
+      throw new Blocked({ reason: 'SecretKeyNotFound', message: `Secret ${namespace}/${name} has no key ${lacking.map((k) => `"${k}"`).join(', ')}: delete it and the operator makes new keys` });
+    }
+    return withGeneratedKeys(owner, spec);
   }
 
   /** Secrets and model sources must exist before pods that need them are rolled out. Returns the

@@ -80,7 +80,7 @@ export interface SecretUse {
   key?: string;
 }
 
-const getPath = (doc: unknown, path: string[]): unknown => path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), doc);
+export const getPath = (doc: unknown, path: readonly string[]): unknown => path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), doc);
 
 /** The Secrets a spec refers to. */
 export function secretUses(spec: PromptFirewallSpec): SecretUse[] {

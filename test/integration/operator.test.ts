@@ -167,6 +167,20 @@ describe('operator against a real Kubernetes API server', { skip: clusterSkip() 
     assert.ok(svc!.spec.clusterIP);
   });
 
+  let guardKeys: Json | undefined;
+  it('without key Secrets in the spec, the operator makes <name>-keys once (owned, immutable) and wires the pods to it', async () => {
+    guardKeys = await getJson('secret', 'guard-keys');
+    assert.ok(guardKeys, 'guard-keys exists');
+    const pfw = await getJson('promptfirewall', 'guard');
+    assert.equal(guardKeys.metadata.ownerReferences[0].uid, pfw!.metadata.uid);
+    assert.equal(guardKeys.immutable, true);
+    assert.deepEqual(Object.keys(guardKeys.data).sort(), ['audit-fingerprint-key', 'proxy-canary-key']);
+    const env = (await getJson('deployment', 'guard'))!.spec.template.spec.containers[0].env as Json[];
+    assert.deepEqual(env.find((e) => e.name === 'PF_AUDIT_FINGERPRINT_KEY')!.valueFrom, { secretKeyRef: { name: 'guard-keys', key: 'audit-fingerprint-key' } });
+    assert.deepEqual(env.find((e) => e.name === 'PF_PROXY_CANARY_KEY')!.valueFrom, { secretKeyRef: { name: 'guard-keys', key: 'proxy-canary-key' } });
+    assert.equal(env.find((e) => e.name === 'NODE_OPTIONS')!.value, '--max-old-space-size=64 --max-semi-space-size=4');
+  });
+
   it('HPA: the API server keeps the scale-down tolerance; status reports it', async () => {
     const hpa = await getJson('hpa', 'guard');
     assert.equal(hpa!.spec.behavior.scaleDown.tolerance, '572m');
@@ -230,6 +244,25 @@ describe('operator against a real Kubernetes API server', { skip: clusterSkip() 
     await waitFor(async () => (await getJson('hpa', 'guard'))!.spec.maxReplicas === 10, 10_000, 'maxReplicas to be restored');
   });
 
+  it('the keys Secret keeps its values through every later reconcile', async () => {
+    const now = await getJson('secret', 'guard-keys');
+    assert.equal(now!.metadata.uid, guardKeys!.metadata.uid);
+    assert.deepEqual(now!.data, guardKeys!.data);
+  });
+
+  it('a foreign Secret where the keys Secret belongs is Ready=False SecretConflict until it is gone', async () => {
+    await kubectl(['create', 'secret', 'generic', 'taken-keys', '-n', NS, '--from-literal=audit-fingerprint-key=0123456789abcdef', '--from-literal=proxy-canary-key=0123456789abcdef']);
+    await applyPfw('taken');
+    const pfw = await waitStatus('taken', (p) => condition(p, 'Ready')?.reason === 'SecretConflict', 'SecretConflict');
+    assert.match(condition(pfw, 'Ready').message, /Secret llm-apps\/taken-keys exists and is not owned by this PromptFirewall/);
+    assert.equal(await getJson('deployment', 'taken'), undefined);
+    await kubectl(['delete', 'secret', 'taken-keys', '-n', NS]);
+    await waitStatus('taken', (p) => condition(p, 'Ready')?.reason === 'PodsNotReady', 'reconciled with its own keys', 90_000);
+    assert.equal((await getJson('secret', 'taken-keys'))!.metadata.ownerReferences[0].name, 'taken');
+    assert.notEqual(Buffer.from((await getJson('secret', 'taken-keys'))!.data['audit-fingerprint-key'], 'base64').toString(), '0123456789abcdef');
+    await kubectl(['delete', 'promptfirewall', 'taken', '-n', NS]);
+  });
+
   it('a missing Secret is Ready=False SecretNotFound, without a Deployment; it reconciles once the Secret exists', async () => {
     await applyPfw('needs-redis', { cache: { redis: { urlSecretRef: { name: 'guard-redis', key: 'url' } } } });
     const pfw = await waitStatus('needs-redis', (p) => condition(p, 'Ready')?.reason === 'SecretNotFound', 'SecretNotFound');
@@ -267,7 +300,6 @@ describe('operator against a real Kubernetes API server', { skip: clusterSkip() 
     const pfw = await waitStatus('contract', (p) => !!p.status.policyVersion && condition(p, 'Ready')?.reason !== 'SecretNotFound', 'reconciled');
     const deployment = (await getJson('deployment', 'contract'))!;
     const configMap = (await getJson('configmap', 'contract-config'))!;
-    const secret = (await getJson('secret', 'contract-redis'))!;
     const container = deployment.spec.template.spec.containers[0];
     // Mounted volumes become folders; paths in args and env are mapped onto them.
     const mounts = new Map<string, string>();
@@ -283,7 +315,8 @@ describe('operator against a real Kubernetes API server', { skip: clusterSkip() 
     };
     const env: Record<string, string> = {};
     for (const e of container.env as Json[]) {
-      if (e.valueFrom?.secretKeyRef) env[e.name] = Buffer.from(secret.data[e.valueFrom.secretKeyRef.key], 'base64').toString();
+      const ref = e.valueFrom?.secretKeyRef;
+      if (ref) env[e.name] = Buffer.from((await getJson('secret', ref.name))!.data[ref.key], 'base64').toString();
       else if (e.valueFrom?.fieldRef) env[e.name] = 'contract-pod';
       else env[e.name] = mapPath(e.value);
     }
@@ -295,6 +328,8 @@ describe('operator against a real Kubernetes API server', { skip: clusterSkip() 
       const scan = (await (await fetch(`${scanner.url}/v1/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: "Mail me at jane.doe@example.com" }) })).json()) as Json;
       assert.equal(scan.policyVersion, pfw.status.policyVersion);
       assert.equal(scan.verdict, 'block', 'pii is blocked, as this spec says (the default would redact)');
+      // The canary key comes from contract-keys: a token this scanner issues is signed with it.
+      assert.ok(env.PF_PROXY_CANARY_KEY && env.PF_AUDIT_FINGERPRINT_KEY, 'both keys from the generated Secret');
     } finally {
       await scanner.stop();
     }
@@ -304,8 +339,8 @@ describe('operator against a real Kubernetes API server', { skip: clusterSkip() 
     await kubectl(['delete', 'promptfirewall', 'guard', '-n', NS]);
     await waitFor(async () => {
       const children = await childNames();
-      return CHILDREN.every((kind) => !children.get(kind)!.has(kind === 'configmap' ? 'guard-config' : 'guard'));
-    }, 60_000, 'the children to be garbage collected');
+      return CHILDREN.every((kind) => !children.get(kind)!.has(kind === 'configmap' ? 'guard-config' : 'guard')) && !(await getJson('secret', 'guard-keys'));
+    }, 60_000, 'the children and the keys Secret to be garbage collected');
   });
 
   describe('leader election and restarts', () => {
@@ -322,6 +357,7 @@ describe('operator against a real Kubernetes API server', { skip: clusterSkip() 
       try {
         await applyPfw('ha-1');
         await waitStatus('ha-1', () => true, 'reconciled by the leader');
+        const keys = (await getJson('secret', 'ha-1-keys'))!.data;
         assert.equal(await b.metric('prompt_firewall_operator_leader'), 0);
         assert.equal(await b.metric('prompt_firewall_operator_reconcile_total'), 0, 'the standby wrote nothing');
         const holder = await leaseHolder();
@@ -333,6 +369,9 @@ describe('operator against a real Kubernetes API server', { skip: clusterSkip() 
         assert.notEqual(await leaseHolder(), holder);
         await applyPfw('ha-2');
         await waitStatus('ha-2', () => true, 'reconciled by the new leader');
+        await applyPfw('ha-1', { policy: { mode: 'monitor' } });
+        await waitStatus('ha-1', (p) => p.metadata.generation === 2, 'ha-1 reconciled by the new leader');
+        assert.deepEqual((await getJson('secret', 'ha-1-keys'))!.data, keys, 'the new leader reads the keys, never makes new ones');
       } finally {
         await a.stop('SIGKILL');
         operator = b;

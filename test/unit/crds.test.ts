@@ -2,12 +2,16 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { CRD_FILE, crdManifest, renderCrdYaml } from '../../crds/generate.js';
+import { CHART_CRD_FILE, CRD_FILE, crdManifest, renderCrdYaml } from '../../crds/generate.js';
 import { PromptFirewallSpecSchema } from '../../crds/schema.js';
 
 describe('PromptFirewall CRD', () => {
   it('committed crds/promptfirewall.yaml matches the schema (run `npm run crds` if this fails)', () => {
     assert.equal(readFileSync(CRD_FILE, 'utf8'), renderCrdYaml());
+  });
+
+  it("the Helm chart's crds/promptfirewall.yaml is the same file (run `npm run crds` if this fails)", () => {
+    assert.equal(readFileSync(CHART_CRD_FILE, 'utf8'), renderCrdYaml());
   });
 
   it('names the API as the brief says', () => {

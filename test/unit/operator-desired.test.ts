@@ -8,7 +8,8 @@ import { desiredState, type Desired } from '../../operator/desired/index.js';
 import { CHILD_SELECTOR, type KubeObject } from '../../operator/desired/meta.js';
 import { scaleDownTolerance } from '../../operator/desired/scaling.js';
 import { CONFIG_FILE, secretSlots } from '../../operator/desired/scanner-config.js';
-import { CONFIG_HASH_ANNOTATION } from '../../operator/desired/workload.js';
+import { CONFIG_HASH_ANNOTATION, nodeHeapOptions } from '../../operator/desired/workload.js';
+import { GENERATED_KEYS, keysSecret, missingKeys, withGeneratedKeys } from '../../operator/desired/keys.js';
 
 const owner = { name: 'chat-guard', namespace: 'llm-apps', uid: 'uid-1', generation: 1 };
 
@@ -204,5 +205,47 @@ describe('desired state of a PromptFirewall', () => {
     const supported = build(wanted, { serviceMonitorSupported: true });
     assert.deepEqual(find(supported, 'ServiceMonitor').spec.endpoints, [{ port: 'http', path: '/metrics', interval: '30s' }]);
     assert.ok(build({}, { serviceMonitorSupported: true }).absent.some((k) => k.kind === 'ServiceMonitor'));
+  });
+
+  it('keys: references the spec leaves out point at the generated <name>-keys Secret; named ones are kept', () => {
+    const spec = PromptFirewallSpecSchema.parse({});
+    assert.deepEqual(missingKeys(spec), GENERATED_KEYS);
+    const filled = withGeneratedKeys(owner, spec);
+    assert.deepEqual(filled.audit.fingerprintKeySecretRef, { name: 'chat-guard-keys', key: 'audit-fingerprint-key' });
+    assert.deepEqual(filled.proxy.canary.keySecretRef, { name: 'chat-guard-keys', key: 'proxy-canary-key' });
+    assert.equal(spec.audit.fingerprintKeySecretRef, undefined, 'the input is not changed');
+    const env = container(desiredState({ owner, spec: filled, defaultImage: 'x', serviceMonitorSupported: false })).env;
+    assert.deepEqual(env.find((e: any) => e.name === 'PF_AUDIT_FINGERPRINT_KEY').valueFrom, { secretKeyRef: { name: 'chat-guard-keys', key: 'audit-fingerprint-key' } });
+    assert.deepEqual(env.find((e: any) => e.name === 'PF_PROXY_CANARY_KEY').valueFrom, { secretKeyRef: { name: 'chat-guard-keys', key: 'proxy-canary-key' } });
+
+    const own = PromptFirewallSpecSchema.parse({ audit: { fingerprintKeySecretRef: { name: 'mine', key: 'fp' } } });
+    assert.deepEqual(missingKeys(own).map((g) => g.key), ['proxy-canary-key']);
+    assert.deepEqual(withGeneratedKeys(owner, own).audit.fingerprintKeySecretRef, { name: 'mine', key: 'fp' });
+    const both = PromptFirewallSpecSchema.parse({ audit: { fingerprintKeySecretRef: { name: 'a', key: 'b' } }, proxy: { canary: { keySecretRef: { name: 'c', key: 'd' } } } });
+    assert.deepEqual(missingKeys(both), []);
+  });
+
+  it('keys Secret: owned, immutable, 256 random bits per key, different every time it is made', () => {
+    const a = keysSecret(owner) as KubeObject & Record<string, any>;
+    const b = keysSecret(owner) as KubeObject & Record<string, any>;
+    assert.equal(a.metadata.name, 'chat-guard-keys');
+    assert.equal(a.metadata.ownerReferences?.[0].uid, 'uid-1');
+    assert.equal(a.immutable, true);
+    assert.deepEqual(Object.keys(a.stringData).sort(), GENERATED_KEYS.map((g) => g.key).sort());
+    for (const key of Object.keys(a.stringData)) {
+      assert.equal(Buffer.from(a.stringData[key], 'base64url').length, 32);
+      assert.notEqual(a.stringData[key], b.stringData[key]);
+    }
+    assert.notEqual(a.stringData['audit-fingerprint-key'], a.stringData['proxy-canary-key']);
+  });
+
+  it('NODE_OPTIONS caps the V8 heap at a quarter of the memory limit (64 MiB at the default 256Mi)', () => {
+    assert.equal(container(build()).env.find((e: any) => e.name === 'NODE_OPTIONS').value, '--max-old-space-size=64 --max-semi-space-size=4');
+    assert.equal(nodeHeapOptions('1Gi'), '--max-old-space-size=256 --max-semi-space-size=16');
+    assert.equal(nodeHeapOptions('4Gi'), '--max-old-space-size=1024 --max-semi-space-size=16');
+    assert.equal(nodeHeapOptions('128Mi'), '--max-old-space-size=48 --max-semi-space-size=2');
+    assert.equal(nodeHeapOptions('500M'), '--max-old-space-size=119 --max-semi-space-size=7');
+    const env = container(build({ resources: { limits: { memory: '512Mi' } } })).env;
+    assert.equal(env.find((e: any) => e.name === 'NODE_OPTIONS').value, '--max-old-space-size=128 --max-semi-space-size=8');
   });
 });
