@@ -1,5 +1,7 @@
 // Load against real processes on loopback: the bare express baseline, the scanner (open-loop fixed
 // rates and closed-loop maximum, cache-miss and cache-hit traffic), and the scanner with tracing on.
+import { PromptFirewallSpecSchema } from '../../crds/schema.js';
+import { nodeHeapOptions } from '../../operator/desired/workload.js';
 import { startScanner, type ScannerProcess } from '../../test/harness/scanner-process.js';
 import { closedLoop, drain, openLoop, type BodySource, type LoadResult } from '../lib/load.js';
 import { startOtlpSink, startServerScript } from '../lib/processes.js';
@@ -94,11 +96,15 @@ async function loadScanner(ctx: BenchContext, s: ScannerProcess, label: string, 
   return out;
 }
 
+/** The V8 heap limits the operator gives a scanner pod with the default memory limit. */
+const POD_MEMORY_LIMIT = PromptFirewallSpecSchema.parse({}).resources.limits.memory;
+const POD_NODE_OPTIONS = nodeHeapOptions(POD_MEMORY_LIMIT);
+
 export const scannerSuite: Suite = {
   name: 'scanner',
-  title: 'Scanner, embedded defaults (L1 only, built-in detectors)',
+  title: `Scanner as a pod runs it without Redis and Postgres (L1 + L3 disk cache, built-in detectors, heap limits for a ${POD_MEMORY_LIMIT} pod)`,
   async run(ctx): Promise<SuiteResult> {
-    const s = await startScanner({ compiled: ctx.compiled });
+    const s = await startScanner({ compiled: ctx.compiled, env: { NODE_OPTIONS: POD_NODE_OPTIONS } });
     try {
       const p = plan(ctx);
       const r = await loadScanner(ctx, s, '', { rates: p.rates, hit: true, closedHit: true });
@@ -121,7 +127,7 @@ export const scannerSuite: Suite = {
         sustained(r.hit)(check('L1 cache hit p99 at 1,000 req/s (server-side scan)', '≤ 1 ms', r.hit?.server?.p99, ' ms', (v) => v <= 1, 3)),
       ];
       const notes = [
-        `Scanner run from ${ctx.compiled ? 'dist/ (npm run build), as in production' : 'TypeScript sources through tsx'}; LOG_LEVEL=info (one log line per blocked scan).`,
+        `Scanner run from ${ctx.compiled ? 'dist/ (npm run build), as in production' : 'TypeScript sources through tsx'}; LOG_LEVEL=info (one log line per blocked scan); NODE_OPTIONS="${POD_NODE_OPTIONS}" as the operator sets it for a ${POD_MEMORY_LIMIT} memory limit; audit log off (as in a PromptFirewall without Postgres).`,
         `Open loop: evenly spaced arrivals, latency measured from each request's scheduled time; closed loop: autocannon, ${CONNECTIONS} connections.`,
         `Server-side HTTP p50/p99 at 1,000 req/s from the /metrics histogram: ${r.httpP50At1000?.toFixed(3)} / ${r.httpP99At1000?.toFixed(3)} ms.`,
       ];
@@ -145,7 +151,7 @@ export const tracingSuite: Suite = {
       variants.push(['on', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'bench' }]);
       if (!ctx.quick) variants.push(['on, 10% sampled', { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'bench', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }]);
       for (const [name, env] of variants) {
-        const s = await startScanner({ compiled: ctx.compiled, env });
+        const s = await startScanner({ compiled: ctx.compiled, env: { NODE_OPTIONS: POD_NODE_OPTIONS, ...env } });
         try {
           runs[name] = await loadScanner(ctx, s, `tracing ${name}: `, { rates: ctx.quick ? [] : [1000], hit: false, closedHit: false });
           rows.push(...runs[name].rows);
