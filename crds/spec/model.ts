@@ -44,9 +44,9 @@ export const CustomModelSchema = z
     maxLength: z.number().int().min(8).max(8192).optional().describe("Tokens per window; default: the model's max_position_embeddings, at most 512."),
     stride: z.number().int().min(0).max(4096).optional().describe('Tokens shared by consecutive windows of a long input; default: a quarter of maxLength.'),
     labels: z
-      .record(z.string(), z.enum(CATEGORIES).nullable())
+      .record(z.string(), z.enum([...CATEGORIES, 'ignore']))
       .optional()
-      .describe('Label name → category (null ignores the label). Default: by name (INJECTION, JAILBREAK, MALICIOUS, LABEL_1 of two labels).'),
+      .describe('Label name → category, or ignore for a label that is not a finding (e.g. BENIGN). Default: by name (INJECTION, JAILBREAK, MALICIOUS, LABEL_1 of two labels).'),
     threads,
   })
   .meta(

@@ -112,7 +112,11 @@ export function renderScannerConfig(spec: PromptFirewallSpec): Record<string, un
     if (use.slot.form === 'secret') parent[use.slot.targetPath.at(-1)!] = secretMountPath(use.slot);
   }
   const path = modelPath(spec);
-  if (path) (config.model as Record<string, unknown>).custom = { path };
+  if (path) {
+    // The scanner reads the directory; the source it is mounted from is the operator's business.
+    const { configMap: _c, persistentVolumeClaim: _p, image: _i, subPath: _s, ...reading } = spec.model.custom!;
+    (config.model as Record<string, unknown>).custom = { ...reading, path };
+  }
   // No Postgres: the pods keep no audit log unless the spec asks for the per-pod embedded store.
   const { postgres, embedded } = spec.audit;
   if (!postgres.url && !postgres.urlSecretRef && embedded.enabled === undefined) ((config.audit as ScannerConfig['audit']).embedded as { enabled?: boolean }).enabled = false;

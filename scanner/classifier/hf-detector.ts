@@ -30,8 +30,8 @@ export interface HfModelOptions {
   maxLength?: number;
   /** Tokens shared by consecutive windows; default maxLength / 4. */
   stride?: number;
-  /** Label name → category (null: ignore the label). Overrides the name-based defaults. */
-  labels?: Record<string, Category | null>;
+  /** Label name → category, or 'ignore' for a label that is not a finding. Overrides the name-based defaults. */
+  labels?: Record<string, Category | 'ignore'>;
   threads?: number;
   maxBatch?: number;
   maxWaitMs?: number;
@@ -96,7 +96,9 @@ export class HfModelDetector implements Detector {
     const n = Object.keys(id2label).length;
     this.labelCategory = Array.from({ length: n }, (_, i) => {
       const label = id2label[String(i)] ?? `LABEL_${i}`;
-      return opts.labels && label in opts.labels ? opts.labels[label] : defaultCategory(label, n);
+      const set = opts.labels?.[label];
+      if (set !== undefined) return set === 'ignore' ? null : set;
+      return defaultCategory(label, n);
     });
     this.categories = [...new Set(this.labelCategory.filter((c): c is Category => c !== null))];
     if (this.categories.length === 0) throw new Error(`bring-your-own model: no label of ${JSON.stringify(id2label)} maps to a category; set labels`);

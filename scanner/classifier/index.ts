@@ -14,7 +14,7 @@ export function modelDetectors(spec: ModelSpec): Detector[] {
   if (spec.custom) {
     const { path, maxLength, stride, labels, threads } = spec.custom;
     if (!path) throw new Error('model.custom.path is not set: outside Kubernetes give the directory of the model files');
-    out.push(new HfModelDetector({ dir: path, maxLength, stride, labels: labels ?? undefined, threads }));
+    out.push(new HfModelDetector({ dir: path, maxLength, stride, labels, threads }));
   }
   return out;
 }

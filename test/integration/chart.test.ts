@@ -335,6 +335,7 @@ describe('Helm chart and deploy/ manifests against a real Kubernetes API server'
       const byomConfig = await scannerConfig('byom-guard', ns);
       assert.equal(byomConfig.model.builtin.enabled, true);
       assert.ok(byomConfig.model.custom.path, 'the scanner reads the mounted directory');
+      assert.deepEqual(byomConfig.model.custom.labels, { INJECTION: 'prompt_injection', SAFE: 'ignore' }, 'the label map reaches the scanner');
     });
   });
 });

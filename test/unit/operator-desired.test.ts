@@ -158,6 +158,9 @@ describe('desired state of a PromptFirewall', () => {
     const baked = model({ path: '/opt/model' });
     assert.equal(baked.volume, undefined);
     assert.deepEqual(baked.config.custom, { path: '/opt/model' });
+    // How the scanner reads the model travels with the directory.
+    const tuned = model({ persistentVolumeClaim: { claimName: 'models' }, maxLength: 256, stride: 32, threads: 2, labels: { INJECTION: 'prompt_injection', SAFE: 'ignore' } });
+    assert.deepEqual(tuned.config.custom, { path: tuned.mount.mountPath, maxLength: 256, stride: 32, threads: 2, labels: { INJECTION: 'prompt_injection', SAFE: 'ignore' } });
   });
 
   it('HPA: bounds, CPU target, cooldowns as stabilisation windows, scale-down threshold as tolerance', () => {

@@ -78,7 +78,7 @@ describe('model spec', () => {
     const { modelDetectors } = await import('../../../scanner/classifier/index.js');
     const dir = writeTinyHfModel(16);
     try {
-      const both = modelDetectors(ModelSchema.parse({ custom: { path: dir, labels: { JAILBREAK: null } } }));
+      const both = modelDetectors(ModelSchema.parse({ custom: { path: dir, labels: { JAILBREAK: 'ignore' } } }));
       assert.deepEqual(both.map((d) => d.name), ['classifier', 'hf-model']);
       assert.deepEqual(both[1].categories, ['prompt_injection']);
       const customOnly = modelDetectors(ModelSchema.parse({ builtin: { enabled: false }, custom: { path: dir } }));
