@@ -11,7 +11,10 @@
 // rule packs use. When in doubt it returns no keys (the regex always runs), so the prefilter can
 // only make scanning faster, never change a result.
 
-const KEY_LENGTH = 3;
+// Four letters tell languages apart ("igno", "resp", "simp") where three do not ("ign", "res", "sim");
+// runs the parser can only follow for three letters are keyed on those.
+const KEY_LENGTH = 4;
+const SHORT_KEY = 3;
 
 // Non-ASCII code units that count as letters (letters, combining marks and digits of each script,
 // without the script's punctuation), by block. The {b} word boundary of rule patterns uses the same
@@ -123,6 +126,7 @@ export function textKeys(text: string): Set<string> {
       // \b ends an ASCII word before a non-ASCII letter, so "aié" also holds the word "ai".
       if (d > 127 && ascii) into.add(key);
       ascii &&= d < 128;
+      if (key.length === SHORT_KEY) into.add(key);
       key += fold(d);
     }
     into.add(key);
@@ -132,13 +136,16 @@ export function textKeys(text: string): Set<string> {
 
 /** Keys of a run of spaced letters that starts a word: its first letters, in every accepted spelling. */
 function runKeys(run: string, complete: boolean): string[] | null {
-  if (run.length < KEY_LENGTH && !complete) return null;
+  // A run cut short by something the parser cannot follow ("dan[- ]?mode") still gives its first
+  // SHORT_KEY letters, which the text holds for every word as well.
+  const length = run.length >= KEY_LENGTH || complete ? KEY_LENGTH : run.length >= SHORT_KEY ? SHORT_KEY : 0;
+  if (length === 0) return null;
   let variants = [''];
-  for (const ch of run.slice(0, KEY_LENGTH)) {
+  for (const ch of run.slice(0, length)) {
     const options = [fold(ch.charCodeAt(0)), ...(SPELLINGS[ch.toLowerCase()] ?? [])];
     variants = variants.flatMap((v) => options.map((o) => v + o));
   }
-  return [...new Set(variants.map((v) => v.slice(0, KEY_LENGTH)))];
+  return [...new Set(variants.map((v) => v.slice(0, length)))];
 }
 
 // --- a parser for the regex subset used by rule packs ------------------------------------------
@@ -264,7 +271,7 @@ interface Walk {
 
 // Words so frequent that keying a rule on them would wake it for almost every text.
 const COMMON = new Set(
-  'a an and any are as be da de del der des di die do du e el em en et for her i il in is it la le les m na no non nao now o of on or s se si t the thi tha to tu un una une und wha wit you и в не на что это все вы ты ка'.split(
+  'a an and any are as be da de del der des di die do du e el em en et for her i il in is it la le les m na no non nao now o of on or s se si t the this that thi tha to tu un una une und what with wha wit you your и в не на что это все вы ты ка'.split(
     ' ',
   ),
 );
