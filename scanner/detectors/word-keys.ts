@@ -4,7 +4,8 @@
 // gets the keys of all its words; a regex only runs when the two meet.
 //
 // Scripts written with spaces between words (Latin, Cyrillic, Greek, Arabic, Hebrew, Indic …): a
-// key is the first three letters of a word, lower-cased and without accents. Scripts written
+// key is the first four letters of a word, lower-cased and without accents (the text also holds the
+// first three, for patterns whose words the parser can only follow that far). Scripts written
 // without spaces (Han, kana, Hangul, Thai …): a key is any one character or two adjacent ones.
 //
 // Keys are derived from the regex source by a small parser that understands the subset of syntax
