@@ -1,6 +1,6 @@
-// Detection quality of the rule packs alone on a labelled JSONL file (text, label 1 = attack, source):
-// TPR and FPR at the default threshold, overall, per source and per length bucket, and how often
-// each rule fires on attacks and on benign rows.
+// Detection quality of the rule packs alone on a labelled JSONL file (text, label 1 = attack, source,
+// and optionally kind and lang): TPR and FPR at the default threshold, overall, per source, kind,
+// language and length bucket, and how often each rule fires on attacks and on benign rows.
 //
 //   npx tsx bench/rules-quality.ts [data.jsonl] [--threshold 0.5] [--show fp|fn] [--rules]
 //
@@ -31,6 +31,8 @@ interface Row {
   text: string;
   label: 0 | 1;
   source: string;
+  kind?: string;
+  lang?: string;
 }
 const rows: Row[] = readFileSync(file, 'utf8')
   .split('\n')
@@ -47,6 +49,8 @@ interface Tally {
 const tally = () => ({ tp: 0, fn: 0, fp: 0, tn: 0 });
 const overall = tally();
 const bySource = new Map<string, Tally>();
+const byKind = new Map<string, Tally>();
+const byLang = new Map<string, Tally>();
 const byLength = new Map<string, Tally>();
 const ruleHits = new Map<string, { attack: number; benign: number }>();
 const bucket = (n: number) => (n < 100 ? '<100' : n < 300 ? '100-299' : n < 1000 ? '300-999' : n < 3000 ? '1000-2999' : '>=3000');
@@ -65,6 +69,8 @@ for (const row of rows) {
   const flagged = score >= threshold;
   const key = row.label === 1 ? (flagged ? 'tp' : 'fn') : flagged ? 'fp' : 'tn';
   for (const t of [overall, getOr(bySource, row.source), getOr(byLength, bucket(row.text.length))]) t[key]++;
+  if (row.kind !== undefined) getOr(byKind, row.kind)[key]++;
+  if (row.lang !== undefined) getOr(byLang, row.lang)[key]++;
   if ((values.show === 'fp' && key === 'fp') || (values.show === 'fn' && key === 'fn'))
     console.log(`${key.toUpperCase()} ${score.toFixed(2)} ${row.source} [${[...fired].join(', ')}] ${JSON.stringify(row.text.slice(0, 300))}`);
 }
@@ -81,8 +87,11 @@ const line = (name: string, t: Tally) =>
 
 console.log(`rules ${detector.version} (${detector.rules.length} rules) on ${file}, threshold ${threshold}`);
 console.log(line('overall', overall));
-console.log('\nper source');
-for (const [k, t] of [...bySource].sort()) console.log(line(`  ${k}`, t));
+for (const [title, groups] of [['source', bySource], ['kind', byKind], ['language', byLang]] as const) {
+  if (groups.size === 0) continue;
+  console.log(`\nper ${title}`);
+  for (const [k, t] of [...groups].sort()) console.log(line(`  ${k}`, t));
+}
 console.log('\nper length (characters)');
 for (const k of ['<100', '100-299', '300-999', '1000-2999', '>=3000']) if (byLength.has(k)) console.log(line(`  ${k}`, byLength.get(k)!));
 if (values.rules) {

@@ -2,14 +2,19 @@
 // language or theme), validated and compiled once; a category's score is the noisy-OR of the
 // weights of the distinct rules that matched in any view: 1 − Π(1 − w).
 //
-// Pattern syntax: a JavaScript regular expression (Unicode mode, case-insensitive unless the rule
-// says `caseSensitive: true`) written against the normalised view, where every run of whitespace is
-// one space. On top of that:
+// Pattern syntax: a JavaScript regular expression (case-insensitive unless the rule says
+// `caseSensitive: true`) written against the normalised view, where every run of whitespace is one
+// space. It runs without the `u` flag, so `\p{…}` classes are refused. On top of that:
 //   {name}   a term of the pack (`terms:`), inserted as a non-capturing group; terms may use terms
 //   {wN}     up to N arbitrary words (N = 1..9), e.g. "ignore {w3}instructions"
+//   {cN}     up to N arbitrary characters within a sentence (N = 1..30), for scripts written without
+//            spaces between words (Chinese, Japanese, Thai): "忽略{c6}指令"
+//   {b}      a word boundary in any script; `\b` only sees ASCII letters, so it must not touch a
+//            non-ASCII one ("{b}инструкции", not "\bинструкции")
 //   {apos}   an apostrophe, straight or curly
-//   accents  are optional: "instrucción" also matches "instruccion", "ü" matches "u" and "ue",
-//            "ß" matches "ss". `\b` only sees ASCII letters, so it must not touch an accented one.
+//   accents  are optional and interchangeable in Latin and Greek script: "instrucción" also
+//            matches "instruccion", "příkaz" "prikaz", "ţ" "ț", "οδηγίες" "ΟΔΗΓΙΕΣ"; "ü" also
+//            matches "ue", "ß" "ss"; Russian "ё" matches "е".
 // `lineStart: true` keeps only matches at the start of a line of the original text (fake chat turns).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -19,7 +24,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Normalised, TextView, ViewKind } from '../normalise/normalise.js';
 import type { Category, Detector, ScanContext, Span, ViewFinding } from './types.js';
-import { meets, regexKeys, textKeys } from './word-keys.js';
+import { isWordLetter, baseLetter, meets, regexKeys, SPELLINGS, textKeys, WORD_BOUNDARY, WORD_END, WORD_START } from './word-keys.js';
 
 const RULE_CATEGORIES = ['prompt_injection', 'jailbreak'] as const satisfies readonly Category[];
 type RuleCategory = (typeof RULE_CATEGORIES)[number];
@@ -71,28 +76,25 @@ interface CompiledRule {
 
 const BUILTINS: Record<string, string> = { apos: "['’‘`´]" };
 for (let n = 1; n <= 9; n++) BUILTINS[`w${n}`] = `(?:\\S+ ){0,${n}}?`;
+for (let n = 1; n <= 30; n++) BUILTINS[`c${n}`] = `[^。!?]{0,${n}}?`;
 
-/** Accented letter → what else may stand for it (its base letter, German transliterations). */
+/** Letter with diacritics → what else may stand for it: its base letter, the other letters with that base, transliterations. */
 const ACCENTS: Record<string, string[]> = {};
-for (const [bases, letters] of [
-  ['a', 'áàâãåā'],
-  ['e', 'éèêëē'],
-  ['i', 'íìîïī'],
-  ['o', 'óòôõøō'],
-  ['u', 'úùûū'],
-  ['c', 'ç'],
-  ['n', 'ñ'],
-] as const)
-  for (const l of letters) ACCENTS[l] = [bases];
-ACCENTS['ä'] = ['ae', 'a'];
-ACCENTS['ö'] = ['oe', 'o'];
-ACCENTS['ü'] = ['ue', 'u'];
-ACCENTS['ß'] = ['ss'];
+const SAME_BASE: Record<string, string[]> = {};
+for (const [from, to] of [[0xc0, 0x24f], [0x386, 0x3ce], [0x451, 0x451], [0x1e00, 0x1fff]])
+  for (let c = from; c <= to; c++) {
+    const ch = String.fromCharCode(c);
+    const base = baseLetter(ch);
+    if (base && ch === ch.toLowerCase()) (SAME_BASE[base] ??= []).push(ch);
+  }
+for (const letters of Object.values(SAME_BASE))
+  for (const l of letters) ACCENTS[l] = [baseLetter(l)!, ...letters.filter((o) => o !== l), ...(SPELLINGS[l] ?? [])];
 
 /** Makes accents optional in a regex source (outside and inside character classes). */
 function optionalAccents(source: string): string {
   let out = '';
   let inClass = false;
+  let extra = ''; // letters a class gains, added at its end so that ranges stay intact
   for (let i = 0; i < source.length; i++) {
     const ch = source[i];
     if (ch === '\\') {
@@ -101,18 +103,26 @@ function optionalAccents(source: string): string {
       continue;
     }
     if (ch === '[' && !inClass) inClass = true;
-    else if (ch === ']' && inClass) inClass = false;
+    else if (ch === ']' && inClass) {
+      inClass = false;
+      out += extra;
+      extra = '';
+    }
     const alts = ACCENTS[ch] ?? ACCENTS[ch.toLowerCase()];
-    if (!alts) out += ch;
-    else if (inClass) out += ch + alts.filter((a) => a.length === 1).join('');
-    else if (alts.every((a) => a.length === 1)) out += `[${ch}${alts.join('')}]`;
-    else out += `(?:${[ch, ...alts].join('|')})`;
+    out += inClass || !alts ? ch : alts.every((a) => a.length === 1) ? `[${ch}${alts.join('')}]` : `(?:[${ch}${alts.filter((a) => a.length === 1).join('')}]|${alts.filter((a) => a.length > 1).join('|')})`;
+    if (inClass && alts) extra += alts.filter((a) => a.length === 1).join('');
   }
   return out;
 }
 
 function expandTerms(source: string, terms: Record<string, string>, seen: string[] = []): string {
-  return source.replace(/\{([a-z][a-z0-9_]*)\}/g, (_, name: string) => {
+  return source.replace(/\{([a-z][a-z0-9_]*)\}/g, (whole, name: string, at: number) => {
+    if (name === 'b') {
+      // Before a letter only the start of a word needs checking, after one only the end.
+      if (isWordLetter(source[at + whole.length] ?? ' ')) return WORD_START;
+      if (isWordLetter(source[at - 1] ?? ' ')) return WORD_END;
+      return WORD_BOUNDARY;
+    }
     if (name in BUILTINS) return BUILTINS[name];
     if (!(name in terms)) throw new Error(`unknown term {${name}}`);
     if (seen.includes(name)) throw new Error(`term {${name}} refers to itself`);
@@ -120,13 +130,27 @@ function expandTerms(source: string, terms: Record<string, string>, seen: string
   });
 }
 
+/**
+ * Non-ASCII text of a pattern in the form the normaliser gives the text (NFKC: Thai "ำ" becomes
+ * "ํา", "ﬁ" becomes "fi"); refused where that would turn a character into regex syntax.
+ */
+function nfkc(source: string): string {
+  return source.replace(/[^\0-\x7f]+/g, (run) => {
+    const n = run.normalize('NFKC');
+    if (/[\\^$.|?*+()[\]{}]/.test(n)) throw new Error(`"${run}" becomes "${n}" in normalised text; write it that way`);
+    return n;
+  });
+}
+
 const NON_ASCII_LETTER = /\p{L}/u;
-function checkWordBoundaries(source: string): void {
-  for (let i = source.indexOf('\\b'); i >= 0; i = source.indexOf('\\b', i + 2)) {
-    if (i > 0 && source[i - 1] === '\\') continue;
+function checkSyntax(source: string): void {
+  for (let i = source.indexOf('\\'); i >= 0; i = source.indexOf('\\', i + 2)) {
+    const escaped = source[i + 1];
+    if (escaped === 'p' || escaped === 'P') throw new Error(`\\${escaped}{…} needs the u flag, which rules do not use; list the characters or use {b}`);
+    if (escaped !== 'b') continue;
     const around = [source[i - 1], source[i + 2]];
     if (around.some((c) => c !== undefined && c.charCodeAt(0) > 127 && NON_ASCII_LETTER.test(c)))
-      throw new Error(`\\b next to a non-ASCII letter never matches there; use a space or drop the \\b`);
+      throw new Error(`\\b next to a non-ASCII letter never matches there; use {b} or a space`);
   }
 }
 
@@ -134,10 +158,10 @@ function compileRule(file: string, rule: RuleSpec, terms: Record<string, string>
   let keys: string[][][] | null = [];
   const sources = rule.patterns.map((p, k) => {
     try {
-      const expanded = expandTerms(p, terms);
+      const expanded = nfkc(expandTerms(p, terms));
+      checkSyntax(expanded);
       const patternKeys = regexKeys(expanded);
       keys = keys && patternKeys && [...keys, patternKeys];
-      checkWordBoundaries(expanded);
       const source = optionalAccents(expanded);
       // Unicode mode only to check the syntax strictly: matching with /iu is several times slower than /i.
       const re = new RegExp(source, 'u');

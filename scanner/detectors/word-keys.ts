@@ -1,51 +1,133 @@
-// A prefilter for many regular expressions over one text. Running ~150 rule regexes over every view
-// costs more than the whole scan budget, while most rules cannot match because a word they need is
-// absent. Each regex gets a set of "word keys" (the first three letters, lower-cased and without
-// accents, of a word every match must contain at a word start); the text gets the keys of all its
-// words; a regex only runs when the two sets meet.
+// A prefilter for many regular expressions over one text. Running hundreds of rule regexes over
+// every view costs more than the whole scan budget, while most rules cannot match because a word
+// they need is absent. Each regex gets sets of "word keys" that every match must contain; the text
+// gets the keys of all its words; a regex only runs when the two meet.
+//
+// Scripts written with spaces between words (Latin, Cyrillic, Greek, Arabic, Hebrew, Indic …): a
+// key is the first four letters of a word, lower-cased and without accents (the text also holds the
+// first three, for patterns whose words the parser can only follow that far). Scripts written
+// without spaces (Han, kana, Hangul, Thai …): a key is any one character or two adjacent ones.
 //
 // Keys are derived from the regex source by a small parser that understands the subset of syntax
 // rule packs use. When in doubt it returns no keys (the regex always runs), so the prefilter can
 // only make scanning faster, never change a result.
 
-const KEY_LENGTH = 3;
+// Four letters tell languages apart ("igno", "resp", "simp") where three do not ("ign", "res", "sim");
+// runs the parser can only follow for three letters are keyed on those.
+const KEY_LENGTH = 4;
+const SHORT_KEY = 3;
 
-/** Letters as far as keys are concerned: ASCII and Latin-1/Latin Extended-A/B letters. */
-function isLetter(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7);
-}
+// Non-ASCII code units that count as letters (letters, combining marks and digits of each script,
+// without the script's punctuation), by block. The {b} word boundary of rule patterns uses the same
+// set, so a boundary that a pattern sees is one where the text has a key.
+const SPACED = [
+  '00aa 00b5 00ba 00c0-00d6 00d8-00f6 00f8-02ff 0300-036f', // Latin-1, Latin Extended, IPA, combining marks
+  '0370-037d 037f-0386 0388-03ff 0400-052f 1c80-1c8f 2de0-2dff a640-a69f', // Greek, Cyrillic
+  '0531-0559 0560-0588 10a0-10ff 1c90-1cbf 2d00-2d2f', // Armenian, Georgian
+  '0591-05bd 05bf 05c1-05c2 05c4-05c5 05c7-05f2 fb1d-fb4f', // Hebrew
+  '0610-061a 0620-0669 066e-06d3 06d5-06ff 0750-077f 0870-08ff fb50-fdff fe70-fefc', // Arabic, Persian, Urdu
+  '0900-0963 0966-096f 0971-0dff a8e0-a8ff', // Devanagari, Bengali and the other Indic scripts
+  '1200-135f 1380-139f', // Ethiopic
+  '1e00-1fff', // Latin Extended Additional (Vietnamese), Greek Extended
+];
+const UNSPACED = [
+  '0e01-0e4e 0e50-0e59 0e81-0eff', // Thai, Lao
+  '1000-1049 1050-109f 1780-17d3 17dc-17e9', // Myanmar, Khmer
+  '1100-11ff 3131-318f a960-a97f ac00-d7ff', // Hangul
+  '3005-3007 3041-30fa 30fc-30ff 3100-312f 31a0-31ff 3400-4dbf 4e00-9fff f900-faff ff66-ffdc', // kana, Bopomofo, Han
+];
+const ranges = (blocks: string[]) =>
+  blocks.flatMap((b) => b.replace(/\s+/g, ' ').trim().split(' ').map((r) => r.split('-').map((h) => parseInt(h, 16)) as [number] | [number, number]));
+
+const NONE = 0;
+const SPACED_LETTER = 1;
+const UNSPACED_LETTER = 2;
+/** Per UTF-16 code unit: NONE, SPACED_LETTER or UNSPACED_LETTER. */
+const SCRIPT = new Uint8Array(0x10000);
+for (let c = 65; c <= 122; c++) if (c <= 90 || c >= 97) SCRIPT[c] = SPACED_LETTER;
+for (const [kind, list] of [[SPACED_LETTER, SPACED], [UNSPACED_LETTER, UNSPACED]] as const)
+  for (const [a, b = a] of ranges(list)) SCRIPT.fill(kind, a, b + 1);
+SCRIPT[0xd7] = SCRIPT[0xf7] = NONE; // × and ÷
+
+const hex = (c: number) => `\\u${c.toString(16).padStart(4, '0')}`;
+/** A character class of word characters: ASCII letters, digits and "_", and every non-ASCII letter above. */
+const WORD_CLASS = `[A-Za-z0-9_${ranges([...SPACED, ...UNSPACED])
+  .map(([a, b]) => (b === undefined ? hex(a) : `${hex(a)}-${hex(b)}`))
+  .join('')}]`;
+/** Regex sources for a word boundary in any script: before a word, after one, either. */
+export const WORD_START = `(?<!${WORD_CLASS})`;
+export const WORD_END = `(?!${WORD_CLASS})`;
+export const WORD_BOUNDARY = `(?:${WORD_START}(?=${WORD_CLASS})|(?<=${WORD_CLASS})${WORD_END})`;
+
+const isSpacedLetter = (c: number) => SCRIPT[c] === SPACED_LETTER;
+const isUnspaced = (c: number) => SCRIPT[c] === UNSPACED_LETTER;
 const isAsciiLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+/** Whether the code unit of `ch` is a letter that keys know about (either kind). */
+export const isWordLetter = (ch: string) => SCRIPT[ch.charCodeAt(0)] !== NONE;
 
-/** Lower-case letter without its accent; ß and æ-like letters keep one representative letter. */
-const FOLD = new Map<number, string>();
-for (let c = 0xc0; c <= 0x24f; c++) {
-  if (!isLetter(c)) continue;
-  const base = String.fromCharCode(c).toLowerCase().normalize('NFD')[0];
-  FOLD.set(c, base === 'ß' ? 's' : base);
+/**
+ * The letter that a Latin or Greek letter with diacritics (or Russian "ё") is written as without
+ * them; rule patterns accept it in its place (optional accents).
+ */
+const BASES: Record<string, string> = { ł: 'l', đ: 'd', ø: 'o', ħ: 'h', ŧ: 't', ı: 'i', ß: 's', æ: 'a', œ: 'o', ё: 'е' };
+export function baseLetter(ch: string): string | undefined {
+  const c = ch.charCodeAt(0);
+  const latin = (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7) || (c >= 0x1e00 && c <= 0x1eff);
+  const greek = (c >= 0x386 && c <= 0x3ce) || (c >= 0x1f00 && c <= 0x1fff);
+  if (!latin && !greek && c !== 0x401 && c !== 0x451) return undefined;
+  const lower = ch.toLowerCase();
+  const base = BASES[lower] ?? lower.normalize('NFD')[0];
+  if (base === lower) return undefined;
+  return latin ? (base >= 'a' && base <= 'z' ? base : undefined) : base;
 }
+
+/** Case- and accent-folded code unit, as a string; computed once per code unit. */
+const FOLDED: string[] = [];
 function fold(c: number): string {
-  if (c >= 65 && c <= 90) return String.fromCharCode(c + 32);
-  if (c < 128) return String.fromCharCode(c);
-  return FOLD.get(c) ?? String.fromCharCode(c);
+  if (c < 128) return String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
+  let f = FOLDED[c];
+  if (f === undefined) {
+    const ch = String.fromCharCode(c);
+    // Regexes compare case-insensitively through upper case (so σ and ς both match Σ).
+    const upper = ch.toUpperCase();
+    const lower = upper.length === 1 ? upper.toLowerCase() : ch;
+    f = FOLDED[c] = baseLetter(ch) ?? (lower.length === 1 ? lower : ch);
+  }
+  return f;
 }
-/** Spellings that rule patterns accept for a letter (see optionalAccents in rules.ts). */
-const SPELLINGS: Record<string, string[]> = { ä: ['ae'], ö: ['oe'], ü: ['ue'], ß: ['ss'] };
+/** Spellings that rule patterns accept for a letter besides its base (see optionalAccents in rules.ts). */
+export const SPELLINGS: Readonly<Record<string, readonly string[]>> = { ä: ['ae'], ö: ['oe'], ü: ['ue'], ß: ['ss'], æ: ['ae'], œ: ['oe'] };
 
-/** The keys of every word start in `text`: positions after anything but an ASCII letter. */
+/**
+ * The keys of `text`: for spaced scripts, of every word start (a letter after anything but an ASCII
+ * letter, or a non-ASCII letter after a non-letter); for unspaced scripts, every character and pair.
+ */
 export function textKeys(text: string): Set<string> {
   const into = new Set<string>();
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (!isLetter(c) || (i > 0 && isAsciiLetter(text.charCodeAt(i - 1)))) continue;
+    const kind = SCRIPT[c];
+    if (kind === NONE) continue;
+    if (kind === UNSPACED_LETTER) {
+      const ch = text[i];
+      into.add(ch);
+      if (i + 1 < n && isUnspaced(text.charCodeAt(i + 1))) into.add(ch + text[i + 1]);
+      continue;
+    }
+    if (i > 0) {
+      const p = text.charCodeAt(i - 1);
+      if (c < 128 ? isAsciiLetter(p) : isSpacedLetter(p)) continue;
+    }
     let key = fold(c);
     let ascii = c < 128;
     for (let j = i + 1; j < n && j < i + KEY_LENGTH; j++) {
       const d = text.charCodeAt(j);
-      if (!isLetter(d)) break;
-      // \b ends an ASCII word before an accented letter, so "aié" also holds the word "ai".
+      if (!isSpacedLetter(d)) break;
+      // \b ends an ASCII word before a non-ASCII letter, so "aié" also holds the word "ai".
       if (d > 127 && ascii) into.add(key);
       ascii &&= d < 128;
+      if (key.length === SHORT_KEY) into.add(key);
       key += fold(d);
     }
     into.add(key);
@@ -53,15 +135,18 @@ export function textKeys(text: string): Set<string> {
   return into;
 }
 
-/** Keys of a run of letters that starts a word: its first letters, in every accepted spelling. */
+/** Keys of a run of spaced letters that starts a word: its first letters, in every accepted spelling. */
 function runKeys(run: string, complete: boolean): string[] | null {
-  if (run.length < KEY_LENGTH && !complete) return null;
+  // A run cut short by something the parser cannot follow ("dan[- ]?mode") still gives its first
+  // SHORT_KEY letters, which the text holds for every word as well.
+  const length = run.length >= KEY_LENGTH || complete ? KEY_LENGTH : run.length >= SHORT_KEY ? SHORT_KEY : 0;
+  if (length === 0) return null;
   let variants = [''];
-  for (const ch of run.slice(0, KEY_LENGTH)) {
+  for (const ch of run.slice(0, length)) {
     const options = [fold(ch.charCodeAt(0)), ...(SPELLINGS[ch.toLowerCase()] ?? [])];
     variants = variants.flatMap((v) => options.map((o) => v + o));
   }
-  return [...new Set(variants.map((v) => v.slice(0, KEY_LENGTH)))];
+  return [...new Set(variants.map((v) => v.slice(0, length)))];
 }
 
 // --- a parser for the regex subset used by rule packs ------------------------------------------
@@ -127,6 +212,11 @@ class Parser {
 
   private atom(): Node {
     const s = this.s;
+    for (const b of [WORD_BOUNDARY, WORD_START, WORD_END])
+      if (s.startsWith(b, this.i)) {
+        this.i += b.length;
+        return { kind: 'boundary' };
+      }
     const c = s[this.i++];
     if (c === '(') {
       let lookaround = false;
@@ -145,8 +235,11 @@ class Parser {
       const start = this.i;
       while (this.i < s.length && s[this.i] !== ']') this.i += s[this.i] === '\\' ? 2 : 1;
       const body = s.slice(start, this.i++);
+      // A few letters ("[sz]", "[说說]") are a choice between them.
+      if (body.length <= 8 && [...body].every((ch) => isWordLetter(ch)))
+        return { kind: 'group', alts: [...body].map((ch) => [{ kind: 'chars', text: ch, min: 1, max: 1 }]), min: 1, max: 1 };
       // A class says "not a letter" only when it lists no letters, ranges or letter escapes.
-      const nonLetter = !body.startsWith('^') && ![...body.replace(/\\[^a-zA-Z]/g, '')].some((ch) => ch === '-' ? false : isLetter(ch.charCodeAt(0)) || ch === '\\');
+      const nonLetter = !body.startsWith('^') && ![...body.replace(/\\[^a-zA-Z]/g, '')].some((ch) => ch === '-' ? false : isWordLetter(ch) || ch === '\\');
       return { kind: 'set', nonLetter, min: 1, max: 1 };
     }
     if (c === '\\') {
@@ -179,21 +272,33 @@ interface Walk {
 
 // Words so frequent that keying a rule on them would wake it for almost every text.
 const COMMON = new Set(
-  'a an and any are as be da de del der des di die do du e el em en et for her i il in is it la le les m na no non nao now o of on or s se si t the thi tha to tu un una une und wha wit you'.split(' '),
+  'a an and any are as be da de del der des di die do du e el em en et for her i il in is it la le les m na no non nao now o of on or s se si t the this that thi tha to tu un una une und what with wha wit you your и в не на что это все вы ты ка'.split(
+    ' ',
+  ),
 );
-const cost = (keys: string[]) => keys.reduce((sum, k) => sum + (COMMON.has(k) ? 100 : 1), 0);
+// One character of an unspaced script says less than two.
+const cost = (keys: string[]) => keys.reduce((sum, k) => sum + (COMMON.has(k) ? 100 : k.length === 1 && isUnspaced(k.charCodeAt(0)) ? 3 : 1), 0);
 const better = (a: string[] | null, b: string[] | null) => (b && (!a || cost(b) < cost(a)) ? b : a);
 const bestOf = (sets: string[][]) => sets.reduce<string[] | null>(better, null);
 
-/** Keys of a literal: the best of its runs of letters that start a word. */
+/**
+ * Keys of a literal: the best of its runs of spaced letters that start a word, and of its unspaced
+ * characters (pairs, or a character that stands alone).
+ */
 function charsKeys(text: string, atWordStart: boolean, wordEndsAfter: boolean): string[] | null {
   let best: string[] | null = null;
+  for (let k = 0; k < text.length; k++) {
+    if (!isUnspaced(text.charCodeAt(k))) continue;
+    const pair = k + 1 < text.length && isUnspaced(text.charCodeAt(k + 1));
+    if (pair) best = better(best, [text.slice(k, k + 2)]);
+    else if (k === 0 || !isUnspaced(text.charCodeAt(k - 1))) best = better(best, [text[k]]);
+  }
   let i = 0;
-  if (!atWordStart) while (i < text.length && isLetter(text.charCodeAt(i))) i++; // the tail of a word
+  if (!atWordStart) while (i < text.length && isSpacedLetter(text.charCodeAt(i))) i++; // the tail of a word
   while (i < text.length) {
-    while (i < text.length && !isLetter(text.charCodeAt(i))) i++;
+    while (i < text.length && !isSpacedLetter(text.charCodeAt(i))) i++;
     const start = i;
-    while (i < text.length && isLetter(text.charCodeAt(i))) i++;
+    while (i < text.length && isSpacedLetter(text.charCodeAt(i))) i++;
     if (i > start) best = better(best, runKeys(text.slice(start, i), i < text.length || wordEndsAfter));
   }
   return best;
@@ -213,7 +318,7 @@ function startsWithNonLetter(node: Node): boolean {
     case 'assert':
       return false;
     case 'chars':
-      return node.min > 0 && !isLetter(node.text.charCodeAt(0));
+      return node.min > 0 && !isSpacedLetter(node.text.charCodeAt(0));
     case 'set':
       return node.min > 0 && node.nonLetter;
     case 'group':
@@ -248,7 +353,7 @@ function walkSequence(seq: Node[], atWordStart: boolean, wordEnds: boolean): Wal
     let after: boolean;
     if (node.kind === 'chars') {
       keys = charsKeys(node.text, at, node.max === 1 && wordEndsAfter(seq, j, wordEnds));
-      after = !isLetter(node.text.charCodeAt(node.text.length - 1));
+      after = !isSpacedLetter(node.text.charCodeAt(node.text.length - 1));
     } else if (node.kind === 'set') after = node.nonLetter;
     else {
       const ends = node.max === 1 && wordEndsAfter(seq, j, wordEnds);
