@@ -72,7 +72,7 @@ export async function startScanner(opts: StartOptions = {}): Promise<ScannerProc
         const r = await fetch(`${url}/readyz`);
         return r.ok;
       },
-      opts.readyTimeoutMs ?? 30_000,
+      opts.readyTimeoutMs ?? 90_000,
       `scanner on ${url}`,
     );
   } catch (err) {
