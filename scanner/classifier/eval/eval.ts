@@ -1,9 +1,11 @@
-// npm run eval -- --data FILE.jsonl [--out result.json] [--model DIR] [--scores rows.jsonl]
+// npm run eval -- --data FILE.jsonl [--out result.json] [--model DIR] [--scores rows.jsonl] [--threshold S]
 //
 // Scores a labelled JSONL (`text`, `label` 1 attack / 0 benign, optional `source`) with the model
 // alone, the rules alone and the full scanner verdict, and prints and writes, overall, per source
 // and per length bucket: TPR, FPR, precision, F1, ROC AUC and TPR at 1% FPR. The JSON's top-level
-// `overall` is the full verdict's.
+// `overall` is the full verdict's. --threshold S counts a model or full-verdict score ≥ S as an
+// attack instead of the default 0.5 (what a policy's prompt_injection / jailbreak threshold of S
+// would do); the rules keep 0.5.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,13 +97,19 @@ export function printReport(name: string, r: SystemReport): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, scores: { type: 'string' } } });
+  const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, scores: { type: 'string' }, threshold: { type: 'string' } } });
   if (!values.data) {
-    console.error('usage: npm run eval -- --data FILE.jsonl [--out result.json] [--model DIR]');
+    console.error('usage: npm run eval -- --data FILE.jsonl [--out result.json] [--model DIR] [--scores rows.jsonl] [--threshold S]');
     process.exit(2);
   }
   const rows = readJsonl(resolve(values.data));
   const sys = await systems(values.model);
+  if (values.threshold !== undefined) {
+    const t = Number(values.threshold);
+    if (!(t > 0 && t < 1)) throw new Error('--threshold takes a score between 0 and 1');
+    sys.model = { ...sys.model, threshold: t };
+    sys.full = { ...sys.full, threshold: t };
+  }
   const list = [sys.model, sys.rules, sys.full];
   const perRow = rows.map((r) => ({ source: r.source, label: r.label, kind: r.kind, lang: r.lang, chars: r.text.length } as Record<string, unknown>));
   const reports = await evaluate(list, rows, (name, scores) => scores.forEach((s, i) => (perRow[i][name] = s)));
