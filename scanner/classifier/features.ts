@@ -35,8 +35,8 @@ export interface FeatureConfig {
 
 export const DEFAULT_FEATURES: FeatureConfig = {
   bucketBits: 18,
-  windowTokens: 64,
-  windowStride: 32,
+  windowTokens: 32,
+  windowStride: 16,
   charMin: 3,
   charMax: 5,
   maxCharNgramWord: 24,

@@ -1,9 +1,11 @@
-// npm run eval -- --data FILE.jsonl [--out result.json] [--model DIR]
+// npm run eval -- --data FILE.jsonl [--out result.json] [--model DIR] [--scores rows.jsonl] [--threshold S]
 //
 // Scores a labelled JSONL (`text`, `label` 1 attack / 0 benign, optional `source`) with the model
 // alone, the rules alone and the full scanner verdict, and prints and writes, overall, per source
 // and per length bucket: TPR, FPR, precision, F1, ROC AUC and TPR at 1% FPR. The JSON's top-level
-// `overall` is the full verdict's.
+// `overall` is the full verdict's. --threshold S counts a model or full-verdict score ≥ S as an
+// attack instead of the default 0.5 (what a policy's prompt_injection / jailbreak threshold of S
+// would do); the rules keep 0.5.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +74,13 @@ export async function systems(modelDir?: string): Promise<{ model: System; rules
   // Default policy, but with a generous detector time budget: this measures what the detectors
   // find, and an evaluation run on a busy machine must not turn slow batches into misses.
   const policy = PolicySchema.parse({ detectorTimeoutMs: 60_000 });
-  const detectors = await createDetectors({ canaries: new Canaries(randomBytes(32)) });
+  let detectors = await createDetectors({ canaries: new Canaries(randomBytes(32)) });
+  if (modelDir) {
+    // The full verdict with the model under evaluation in place of the committed one.
+    const candidate = new ClassifierDetector({ dir: modelDir });
+    await candidate.ready();
+    detectors = detectors.map((d) => (d instanceof ClassifierDetector ? candidate : d));
+  }
   const scanner = new Scanner(detectors, new TieredCache({ enabled: false, maxEntries: 1, ttlSeconds: 1 }), () => ({ policy, version: policyVersion(policy) }));
   return { model: modelSystem(detector), rules: rulesSystem(createRulesDetector()), full: fullSystem(scanner) };
 }
@@ -83,19 +91,28 @@ export function printReport(name: string, r: SystemReport): string {
     formatMetricsTable('overall', { overall: r.overall }),
     formatMetricsTable('by source', r.bySource),
     formatMetricsTable('by length (chars)', r.byLength),
+    ...(r.byKind ? [formatMetricsTable('by kind', r.byKind)] : []),
+    ...(r.byLang ? [formatMetricsTable('by language', r.byLang)] : []),
   ].join('\n');
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' } } });
+  const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' }, model: { type: 'string' }, scores: { type: 'string' }, threshold: { type: 'string' } } });
   if (!values.data) {
-    console.error('usage: npm run eval -- --data FILE.jsonl [--out result.json] [--model DIR]');
+    console.error('usage: npm run eval -- --data FILE.jsonl [--out result.json] [--model DIR] [--scores rows.jsonl] [--threshold S]');
     process.exit(2);
   }
   const rows = readJsonl(resolve(values.data));
   const sys = await systems(values.model);
+  if (values.threshold !== undefined) {
+    const t = Number(values.threshold);
+    if (!(t > 0 && t < 1)) throw new Error('--threshold takes a score between 0 and 1');
+    sys.model = { ...sys.model, threshold: t };
+    sys.full = { ...sys.full, threshold: t };
+  }
   const list = [sys.model, sys.rules, sys.full];
-  const reports = await evaluate(list, rows);
+  const perRow = rows.map((r) => ({ source: r.source, label: r.label, kind: r.kind, lang: r.lang, chars: r.text.length } as Record<string, unknown>));
+  const reports = await evaluate(list, rows, (name, scores) => scores.forEach((s, i) => (perRow[i][name] = s)));
   for (const [name, r] of Object.entries(reports)) console.log(printReport(name, r));
   const full = reports.full;
   const result = {
@@ -104,6 +121,7 @@ async function main(): Promise<void> {
     overall: { tpr: full.overall.tpr, fpr: full.overall.fpr, auc: full.overall.auc, tprAt1Fpr: full.overall.tprAt1Fpr, precision: full.overall.precision, f1: full.overall.f1 },
     ...reports,
   };
+  if (values.scores) writeFileSync(resolve(values.scores), perRow.map((r) => JSON.stringify(r)).join('\n') + '\n');
   if (values.out) {
     writeFileSync(resolve(values.out), JSON.stringify(result, null, 2) + '\n');
     console.log(`\nwrote ${resolve(values.out)}`);

@@ -20,6 +20,9 @@ export interface SystemReport {
   overall: Metrics;
   bySource: Record<string, Metrics>;
   byLength: Record<string, Metrics>;
+  /** Present when the rows carry `kind` / `lang` tags. */
+  byKind?: Record<string, Metrics>;
+  byLang?: Record<string, Metrics>;
   /** Mean scoring time per row in milliseconds (sequential batches of `concurrency`). */
   msPerRow: number;
 }
@@ -39,7 +42,7 @@ export async function scoreAll(system: System, rows: readonly Row[], concurrency
 }
 
 export function report(system: System, rows: readonly Row[], scores: readonly number[], ms: number): SystemReport {
-  const items = rows.map((r, i) => ({ score: scores[i], label: r.label, source: r.source, chars: r.text.length }));
+  const items = rows.map((r, i) => ({ score: scores[i], label: r.label, source: r.source, chars: r.text.length, kind: r.kind, lang: r.lang }));
   const rec = (m: Map<string, typeof items>) => Object.fromEntries([...m].map(([k, v]) => [k, metrics(v, system.threshold)]));
   return {
     description: system.description,
@@ -47,16 +50,20 @@ export function report(system: System, rows: readonly Row[], scores: readonly nu
     overall: metrics(items, system.threshold),
     bySource: rec(groupBy(items, (x) => x.source)),
     byLength: rec(groupBy(items, (x) => lengthBucket(x.chars))),
+    ...(rows.some((r) => r.kind !== undefined) ? { byKind: rec(groupBy(items, (x) => x.kind ?? '-')) } : {}),
+    ...(rows.some((r) => r.lang !== undefined) ? { byLang: rec(groupBy(items, (x) => x.lang ?? '-')) } : {}),
     msPerRow: rows.length ? ms / rows.length : 0,
   };
 }
 
-export async function evaluate(systems: readonly System[], rows: readonly Row[]): Promise<Record<string, SystemReport>> {
+/** Reports per system; `onScores` (optional) receives each system's per-row scores. */
+export async function evaluate(systems: readonly System[], rows: readonly Row[], onScores?: (system: string, scores: number[]) => void): Promise<Record<string, SystemReport>> {
   const out: Record<string, SystemReport> = {};
   for (const s of systems) {
     const t = performance.now();
     const scores = await scoreAll(s, rows);
     out[s.name] = report(s, rows, scores, performance.now() - t);
+    onScores?.(s.name, scores);
   }
   return out;
 }

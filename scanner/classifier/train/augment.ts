@@ -9,7 +9,6 @@ import { concepts, FORMS } from '../lexicon.js';
 import { tokenize } from '../tokenize.js';
 import type { Row } from './data.js';
 import { prng } from './model.js';
-import { syntheticRows } from './synthetic.js';
 
 export interface AugmentConfig {
   /** Share of rows that get one code-switched copy. */
@@ -44,12 +43,12 @@ export function codeSwitch(text: string, lang: string, replace: number, rnd: () 
 }
 
 /**
- * The rows to train on: the originals, the project's template rows when `synthetic` (origin -1:
- * they belong to no source, so no cross-validation fold holds them out), then the code-switched
- * copies of both (deterministic for a seed). `origin` maps each row to the input row it came from.
+ * The rows to train on: the originals, then `extra` rows (the project's own; origin -1: they
+ * belong to no source, so no cross-validation fold holds them out), then the code-switched copies
+ * of both (deterministic for a seed). `origin` maps each row to the input row it came from.
  */
-export function trainingSet(rows: readonly Row[], augment: AugmentConfig | undefined, seed: number, synthetic = false): { rows: Row[]; origin: number[] } {
-  const base = synthetic ? [...rows, ...syntheticRows(seed)] : [...rows];
+export function trainingSet(rows: readonly Row[], augment: AugmentConfig | undefined, seed: number, extra: readonly Row[] = []): { rows: Row[]; origin: number[] } {
+  const base = [...rows, ...extra];
   const baseOrigin = base.map((_, i) => (i < rows.length ? i : -1));
   const out = [...base];
   const origin = [...baseOrigin];

@@ -23,7 +23,8 @@ import { DEFAULT_FEATURES, featurise, type FeatureConfig } from '../features.js'
 import { buildOnnx } from '../onnx-graph.js';
 import { DEFAULT_AUGMENT, trainingSet, type AugmentConfig } from './augment.js';
 import { kFolds, losoFolds, runFolds, type Fold, type FoldJob } from './cv.js';
-import { modelText, readJsonl, toExamples, type Row } from './data.js';
+import { modelText, projectRows, readJsonl, toExamples, type Row } from './data.js';
+import { syntheticRows } from './synthetic.js';
 import { quantise, quantisedScore } from './export.js';
 import { DEFAULT_TRAIN, train, type TrainConfig } from './model.js';
 import { pack } from './packed.js';
@@ -40,11 +41,16 @@ export interface RecipeConfig {
   augment: AugmentConfig | null;
   /** Add the project's template rows (synthetic.ts) to every training set. */
   synthetic: boolean;
+  /** Add the project-written rows (data/*.jsonl) to every training set. */
+  project: boolean;
   /** Largest false-positive rate allowed on out-of-fold benign text at the chosen threshold. */
   maxFpr: number;
 }
 
-export const DEFAULT_RECIPE: RecipeConfig = { features: DEFAULT_FEATURES, train: DEFAULT_TRAIN, augment: DEFAULT_AUGMENT, synthetic: true, maxFpr: 0.01 };
+export const DEFAULT_RECIPE: RecipeConfig = { features: DEFAULT_FEATURES, train: DEFAULT_TRAIN, augment: DEFAULT_AUGMENT, synthetic: true, project: true, maxFpr: 0.01 };
+
+/** The project's own rows a recipe adds to every training set. */
+export const extraRows = (recipe: RecipeConfig): Row[] => [...(recipe.synthetic ? syntheticRows(recipe.train.seed) : []), ...(recipe.project ? projectRows() : [])];
 
 export interface CvResult {
   folds: string[];
@@ -54,7 +60,7 @@ export interface CvResult {
 
 /** Cross-validation over the original rows; augmented copies follow the row they were made from. */
 export async function crossValidate(rows: readonly Row[], recipe: RecipeConfig, folds: Fold[], threads: number, log: (m: string) => void): Promise<CvResult> {
-  const aug = trainingSet(rows, recipe.augment ?? undefined, recipe.train.seed, recipe.synthetic);
+  const aug = trainingSet(rows, recipe.augment ?? undefined, recipe.train.seed, extraRows(recipe));
   const data = pack(toExamples(aug.rows, recipe.features));
   const jobs: FoldJob[] = folds.map((f) => {
     const held = new Set(f.test);
@@ -80,7 +86,7 @@ export interface Artefact {
 
 /** Final model on all rows, with the threshold logit as its calibration. */
 export function buildArtefact(rows: readonly Row[], recipe: RecipeConfig, thresholdLogit: number, chosenOn: string, training: Record<string, unknown>, log?: (m: string) => void): Artefact {
-  const aug = trainingSet(rows, recipe.augment ?? undefined, recipe.train.seed, recipe.synthetic);
+  const aug = trainingSet(rows, recipe.augment ?? undefined, recipe.train.seed, extraRows(recipe));
   const params = train(toExamples(aug.rows, recipe.features), recipe.features.bucketBits, recipe.train, log);
   const q = quantise(params, thresholdLogit);
   const onnx = buildOnnx(q, { features: JSON.stringify(recipe.features), threshold_logit: String(q.calibration) });
@@ -91,20 +97,21 @@ export function buildArtefact(rows: readonly Row[], recipe: RecipeConfig, thresh
     sha256: hash,
     features: recipe.features,
     threshold: { logit: q.calibration, score: 0.5, maxFpr: recipe.maxFpr, chosenOn },
-    training: { ...training, train: recipe.train, augment: recipe.augment, synthetic: recipe.synthetic, rows: rows.length, trainedOn: aug.rows.length },
+    training: { ...training, train: recipe.train, augment: recipe.augment, synthetic: recipe.synthetic, project: recipe.project, rows: rows.length, trainedOn: aug.rows.length },
   };
   const samples = SAMPLE_TEXTS.map((text) => ({ text, score: quantisedScore(q, featurise(modelText(text), recipe.features)) }));
   return { onnx, manifest, samples };
 }
 
-function mergeRecipe(json: string | undefined): RecipeConfig {
+export function mergeRecipe(json: string | undefined): RecipeConfig {
   if (!json) return DEFAULT_RECIPE;
-  const o = JSON.parse(json) as Partial<{ features: Partial<FeatureConfig>; train: Partial<TrainConfig>; augment: Partial<AugmentConfig> | null; synthetic: boolean; maxFpr: number }>;
+  const o = JSON.parse(json) as Partial<{ features: Partial<FeatureConfig>; train: Partial<TrainConfig>; augment: Partial<AugmentConfig> | null; synthetic: boolean; project: boolean; maxFpr: number }>;
   return {
     features: { ...DEFAULT_RECIPE.features, ...o.features },
     train: { ...DEFAULT_RECIPE.train, ...o.train },
     augment: o.augment === null ? null : { ...DEFAULT_RECIPE.augment!, ...o.augment },
     synthetic: o.synthetic ?? DEFAULT_RECIPE.synthetic,
+    project: o.project ?? DEFAULT_RECIPE.project,
     maxFpr: o.maxFpr ?? DEFAULT_RECIPE.maxFpr,
   };
 }
@@ -119,6 +126,7 @@ async function main(): Promise<void> {
       check: { type: 'boolean', default: false },
       'reuse-cv': { type: 'boolean', default: false },
       threads: { type: 'string', default: '2' },
+      oof: { type: 'string' },
     },
   });
   const dataPath = resolve(values.data ?? process.env.PF_TRAIN_DATA ?? DEFAULT_DATA);
@@ -155,6 +163,8 @@ async function main(): Promise<void> {
     }
     threshold = loso.report.threshold;
     losoSummary = { threshold, overall: loso.report.overall };
+    // The out-of-fold logits, for `bench/classifier-loso.ts --oof` (model + rules without a second CV).
+    if (values.oof) writeFileSync(resolve(values.oof), JSON.stringify({ data: dataHash, recipe, threshold, overall: loso.report.overall, logits: loso.logits }) + '\n');
   }
 
   log('final model on all rows');
