@@ -96,34 +96,7 @@ interface TokenFeatures {
 
 const bucket = (h: number, mask: number) => fmix(h) & mask;
 
-/** What a token contributes that depends only on its text and concept, per configuration. */
-interface TokenEntry {
-  word: number;
-  concept: number;
-  own: Int32Array;
-}
-
-/** Most tokens of a prompt are common words seen before: their hashes are kept, up to this many
- *  per configuration (then the table starts afresh; a few MB at most). */
-const TOKEN_CACHE_ENTRIES = 20_000;
-const tokenCaches = new WeakMap<FeatureConfig, Map<string, TokenEntry>>();
-
 function tokenFeatures(t: string, concept: string | undefined, prevWord: number | undefined, cfg: FeatureConfig): TokenFeatures {
-  let cache = tokenCaches.get(cfg);
-  if (!cache) tokenCaches.set(cfg, (cache = new Map()));
-  const key = concept === undefined ? t : `${t}\u0000${concept}`;
-  let entry = cache.get(key);
-  if (!entry) {
-    if (cache.size >= TOKEN_CACHE_ENTRIES) cache.clear();
-    entry = tokenEntry(t, concept, cfg);
-    cache.set(key, entry);
-  }
-  const mask = (1 << cfg.bucketBits) - 1;
-  const bigram = cfg.wordBigrams && prevWord !== undefined ? bucket(pair(prevWord, entry.word, SEED_BIGRAM), mask) : -1;
-  return { word: entry.word, concept: entry.concept, own: entry.own, bigram };
-}
-
-function tokenEntry(t: string, concept: string | undefined, cfg: FeatureConfig): TokenEntry {
   const mask = (1 << cfg.bucketBits) - 1;
   const word = fnv(t, SEED_WORD);
   const conceptHash = concept === undefined ? 0 : fnv(concept, SEED_CONCEPT) || 1;
@@ -144,7 +117,8 @@ function tokenEntry(t: string, concept: string | undefined, cfg: FeatureConfig):
     }
   }
   if (conceptHash !== 0) own.push(bucket(conceptHash, mask));
-  return { word, concept: conceptHash, own: Int32Array.from(own) };
+  const bigram = cfg.wordBigrams && prevWord !== undefined ? bucket(pair(prevWord, word, SEED_BIGRAM), mask) : -1;
+  return { word, concept: conceptHash, own: Int32Array.from(own), bigram };
 }
 
 /** Per-bucket counts while one window is turned into a vector; all zero between windows. */
