@@ -42,10 +42,21 @@ export function watch(pids: number[]): { stop(): ProcessUsage } {
     return total;
   };
   sample();
-  const timer = setInterval(sample, 250);
+  // A process that exits mid-run (a crash, the OOM killer) must fail the measurement with a clear
+  // message, not crash the benchmark from inside a timer.
+  let lost: Error | undefined;
+  const timer = setInterval(() => {
+    try {
+      sample();
+    } catch (err) {
+      lost = err as Error;
+      clearInterval(timer);
+    }
+  }, 250);
   return {
     stop() {
       clearInterval(timer);
+      if (lost) throw new Error(`a measured process exited during the run (${lost.message})`);
       const end = sample();
       const elapsed = (performance.now() - t0) / 1000;
       const cpu = pids.reduce((n, p, i) => n + cpuSeconds(p) - cpu0[i], 0);
