@@ -267,6 +267,16 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
     }
   }
 
+  // V8 compiles a regular expression on its first run and again to native code on the next ones;
+  // for these large alternations that takes 10–100 ms each. Pay it here, before the scanner is
+  // ready, rather than on the first request that wakes each rule.
+  for (const r of rules) {
+    for (let i = 0; i < 3; i++) {
+      r.re.lastIndex = 0;
+      r.re.exec('warm up the compiled pattern');
+    }
+  }
+
   // Each pattern is indexed under the keys of its rarest set; the view's keys then wake only the
   // patterns that can match, whose other sets are checked before the regex runs.
   const prefilter = options.prefilter ?? true;

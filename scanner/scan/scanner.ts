@@ -129,7 +129,7 @@ export class Scanner {
       id: context.id ?? randomUUID(),
       verdict: decision.verdict,
       score: round(decision.score),
-      categories: decision.categories,
+      categories: Object.fromEntries(Object.entries(decision.categories).map(([c, v]) => [c, round(v)])) as Record<Category, number>,
       findings: toResultFindings(analysed, decision.redact),
       cache: items.length === 0 ? 'miss' : source,
       policyVersion: version,
