@@ -105,9 +105,9 @@ export class Firewall {
 
     const holder: { fw?: Firewall } = {};
     const scanner = new Scanner(detectors, cache, () => holder.fw!.active);
-    const auditStore = config.audit.postgres.url ? 'postgres' : config.audit.embedded.enabled === false ? undefined : 'embedded';
-    if (stateful && config.audit.enabled && !auditStore) parts.log.warn('audit log off: no Postgres configured (audit.postgres) and the embedded store is disabled (audit.embedded.enabled: false)');
-    if (stateful && config.audit.enabled && auditStore) {
+    const noStore = !config.audit.postgres.url && config.audit.embedded.enabled === false;
+    if (stateful && config.audit.enabled && noStore) parts.log.warn('audit log off: no Postgres configured (audit.postgres) and the embedded store is disabled (audit.embedded.enabled: false)');
+    else if (stateful && config.audit.enabled) {
       parts.audit = openAuditLog(config, parts.instance, parts.log);
       const audit = parts.audit;
       const { firewall, pod } = parts.instance;

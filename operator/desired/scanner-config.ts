@@ -119,7 +119,7 @@ export function renderScannerConfig(spec: PromptFirewallSpec): Record<string, un
   }
   // No Postgres: the pods keep no audit log unless the spec asks for the per-pod embedded store.
   const { postgres, embedded } = spec.audit;
-  if (!postgres.url && !postgres.urlSecretRef && embedded.enabled === undefined) ((config.audit as ScannerConfig['audit']).embedded as { enabled?: boolean }).enabled = false;
+  if (!postgres.url && !postgres.urlSecretRef && embedded.enabled === undefined) (config.audit as ScannerConfig['audit']).embedded.enabled = false;
   return config;
 }
 

@@ -37,9 +37,17 @@ export interface StartOptions {
   port?: number;
 }
 
-/** Spawns `node ARGS` in the repository with the tail of its output kept (LOG_LEVEL info unless `env` says otherwise). */
-export function spawnNode(args: string[], env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<number | null>; output(): string } {
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface SpawnOptions {
+  /** Working directory; default the repository. */
+  cwd?: string;
+  /** Environment that `env` is added to; default this process's, with LOG_LEVEL info. */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+/** Spawns `node ARGS` (in the repository unless told otherwise) with the tail of its output kept. */
+export function spawnNode(args: string[], env: Record<string, string> = {}, opts: SpawnOptions = {}): { child: ChildProcess; exited: Promise<number | null>; output(): string } {
+  const baseEnv = opts.baseEnv ?? { ...process.env, LOG_LEVEL: 'info' };
+  const child = spawn(process.execPath, args, { cwd: opts.cwd ?? REPO_ROOT, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d: Buffer) => {
     output += d;

@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, cliArgs } from '../harness/scanner-process.js';
+import { REPO_ROOT, cliArgs, spawnNode } from '../harness/scanner-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pf-cli-'));
 const blockInvisible = join(dir, 'block.yaml');
@@ -68,13 +68,11 @@ describe('CLI', () => {
     const port = String((taken.address() as { port: number }).port);
     const data = mkdtempSync(join(tmpdir(), 'pf-cli-serve-'));
     // The audit writer (here retrying a Postgres that is not there) used to keep the process alive.
-    const child = spawn(process.execPath, cliArgs('serve', '--host', '127.0.0.1', '--port', port), { cwd: REPO_ROOT, env: { ...process.env, PF_CONFIG: '', PF_DATA_DIR: data, PF_AUDIT_POSTGRES_URL: `postgres://nobody@127.0.0.1:${port}/x`, LOG_LEVEL: 'warn' } });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const { exited, output } = spawnNode(cliArgs('serve', '--host', '127.0.0.1', '--port', port), { PF_CONFIG: '', PF_DATA_DIR: data, PF_AUDIT_POSTGRES_URL: `postgres://nobody@127.0.0.1:${port}/x`, LOG_LEVEL: 'warn' });
+    const code = await exited;
     taken.close();
-    assert.equal(code, 1, stderr);
-    assert.match(stderr, /EADDRINUSE/);
+    assert.equal(code, 1, output());
+    assert.match(output(), /EADDRINUSE/);
   });
 
   it('exits 1 with a clear message on a bad configuration or usage', () => {

@@ -6,7 +6,7 @@
 // kube-apiserver and become ready. Production dependencies only: the prod-deps stage's
 // `npm ci --omit=dev` is run as written, so a runtime import of a dev dependency fails here.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { CRD_FILE } from '../../crds/generate.js';
 import { clusterSkip, startCluster, type Cluster } from '../harness/cluster.js';
 import { installCrds } from '../harness/operator-process.js';
-import { REPO_ROOT } from '../harness/scanner-process.js';
+import { REPO_ROOT, spawnNode } from '../harness/scanner-process.js';
 import { freePort, waitFor } from '../harness/servers.js';
 
 const DOCKERFILE = path.join(REPO_ROOT, 'deploy', 'docker', 'Dockerfile');
@@ -104,12 +104,8 @@ function replay(stages: Stage[], root: string): Map<string, string> {
 function startImage(stage: Stage, dir: string, extraArgs: string[], env: Record<string, string>) {
   const [node, ...entry] = json(stage, 'ENTRYPOINT');
   assert.match(node, /\/node$/, 'the entrypoint runs node');
-  const child = spawn(process.execPath, [...entry, ...json(stage, 'CMD'), ...extraArgs], { cwd: dir, env: { PATH: process.env.PATH!, HOME: dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return { child, output: () => output, stop: async () => (child.exitCode === null && child.kill('SIGTERM'), exited) };
+  const { child, exited, output } = spawnNode([...entry, ...json(stage, 'CMD'), ...extraArgs], { HOME: dir, ...env }, { cwd: dir, baseEnv: { PATH: process.env.PATH! } });
+  return { child, output, stop: async () => (child.exitCode === null && child.kill('SIGTERM'), exited) };
 }
 
 describe('container images (deploy/docker/Dockerfile, replayed without Docker)', () => {
