@@ -83,85 +83,202 @@ const SEED_CONCEPT = 0x4004;
 const SEED_CONCEPT_BIGRAM = 0x5005;
 const SEED_BIAS = 0x6006;
 
-interface TokenFeatures {
-  /** Hash of the word, for the bigrams. */
-  word: number;
-  /** Hash of the token's concept id, 0 when it has none. */
-  concept: number;
-  /** Bucket ids the token adds to every window it is in: word, char n-grams, concept. */
-  own: Int32Array;
-  /** Bucket id of the bigram (previous word, this word); added when both are in the window. */
-  bigram: number;
+/**
+ * Per-token features of one text, in flat typed arrays reused from text to text (a scan allocates
+ * nothing per token): token i adds own[ownStart[i] .. ownStart[i + 1]) — its word, char n-gram and
+ * concept bucket ids — to every window it is in, and bigram[i] (previous word, this word) when the
+ * previous token is in the window too.
+ */
+class TokenTable {
+  /** Hash of each token's word, for the bigrams. */
+  word = new Int32Array(256);
+  /** Hash of each token's concept id, 0 when it has none. */
+  concept = new Int32Array(256);
+  bigram = new Int32Array(256);
+  ownStart = new Int32Array(257);
+  own = new Int32Array(4096);
+  n = 0;
+
+  reset(tokens: number): void {
+    if (this.word.length < tokens) {
+      const size = Math.max(tokens, this.word.length * 2);
+      this.word = new Int32Array(size);
+      this.concept = new Int32Array(size);
+      this.bigram = new Int32Array(size);
+      this.ownStart = new Int32Array(size + 1);
+    }
+    this.n = 0;
+    this.ownStart[0] = 0;
+  }
+
+  push(id: number): void {
+    const at = this.ownStart[this.n + 1]++;
+    if (at === this.own.length) {
+      const grown = new Int32Array(this.own.length * 2);
+      grown.set(this.own);
+      this.own = grown;
+    }
+    this.own[at] = id;
+  }
+
+  add(t: string, concept: string | undefined, cfg: FeatureConfig): void {
+    const mask = (1 << cfg.bucketBits) - 1;
+    const i = this.n;
+    const word = fnv(t, SEED_WORD);
+    const conceptHash = concept === undefined ? 0 : fnv(concept, SEED_CONCEPT) || 1;
+    this.ownStart[i + 1] = this.ownStart[i];
+    this.push(bucket(word, mask));
+    if (cfg.charMax > 0 && t.length <= cfg.maxCharNgramWord) {
+      // FNV-1a of every n-gram of "<t>", extended one character at a time from each start: the
+      // same values as hashing each substring, without building them. The whole "<t>" is skipped
+      // (it is the word feature already).
+      const len = t.length + 2;
+      const h0 = (0x811c9dc5 ^ SEED_CHAR) >>> 0;
+      for (let s = 0; s + cfg.charMin <= len; s++) {
+        let h = h0;
+        for (let n = 1; n <= cfg.charMax && s + n <= len; n++) {
+          const k = s + n - 1;
+          h = Math.imul(h ^ (k === 0 ? 60 : k === len - 1 ? 62 : t.charCodeAt(k - 1)), 0x01000193); // '<' … '>'
+          if (n >= cfg.charMin && n < len) this.push(bucket(h >>> 0, mask));
+        }
+      }
+    }
+    if (conceptHash !== 0) this.push(bucket(conceptHash, mask));
+    this.word[i] = word;
+    this.concept[i] = conceptHash;
+    this.bigram[i] = cfg.wordBigrams && i > 0 ? bucket(pair(this.word[i - 1] >>> 0, word, SEED_BIGRAM), mask) : -1;
+    this.n++;
+  }
 }
 
 const bucket = (h: number, mask: number) => fmix(h) & mask;
 
-function tokenFeatures(t: string, concept: string | undefined, prevWord: number | undefined, cfg: FeatureConfig): TokenFeatures {
-  const mask = (1 << cfg.bucketBits) - 1;
-  const word = fnv(t, SEED_WORD);
-  const conceptHash = concept === undefined ? 0 : fnv(concept, SEED_CONCEPT) || 1;
-  const own: number[] = [bucket(word, mask)];
-  if (cfg.charMax > 0 && t.length <= cfg.maxCharNgramWord) {
-    // FNV-1a of every n-gram of "<t>", extended one character at a time from each start: the
-    // same values as hashing each substring, without building them. The whole "<t>" is skipped
-    // (it is the word feature already).
-    const len = t.length + 2;
-    const h0 = (0x811c9dc5 ^ SEED_CHAR) >>> 0;
-    for (let i = 0; i + cfg.charMin <= len; i++) {
-      let h = h0;
-      for (let n = 1; n <= cfg.charMax && i + n <= len; n++) {
-        const k = i + n - 1;
-        h = Math.imul(h ^ (k === 0 ? 60 : k === len - 1 ? 62 : t.charCodeAt(k - 1)), 0x01000193); // '<' … '>'
-        if (n >= cfg.charMin && n < len) own.push(bucket(h >>> 0, mask));
-      }
+const table = new TokenTable();
+
+let radixTmp = new Int32Array(1024);
+const RADIX_BITS = 9;
+const radixCounts = new Int32Array(1 << RADIX_BITS);
+/**
+ * Sorts non-negative ids below 2^bits ascending: an LSD radix sort in passes of 9 bits, several
+ * times faster than TypedArray.prototype.sort on the few hundred ids of a window.
+ */
+function sortIds(ids: Int32Array, bits: number): void {
+  const n = ids.length;
+  if (radixTmp.length < n) radixTmp = new Int32Array(Math.max(n, radixTmp.length * 2));
+  let from: Int32Array = ids;
+  let to: Int32Array = radixTmp;
+  for (let shift = 0; shift < bits; shift += RADIX_BITS) {
+    radixCounts.fill(0);
+    for (let i = 0; i < n; i++) radixCounts[(from[i] >>> shift) & 0x1ff]++;
+    let sum = 0;
+    for (let b = 0; b < radixCounts.length; b++) {
+      const c = radixCounts[b];
+      radixCounts[b] = sum;
+      sum += c;
     }
+    for (let i = 0; i < n; i++) to[radixCounts[(from[i] >>> shift) & 0x1ff]++] = from[i];
+    [from, to] = [to, from];
   }
-  if (conceptHash !== 0) own.push(bucket(conceptHash, mask));
-  const bigram = cfg.wordBigrams && prevWord !== undefined ? bucket(pair(prevWord, word, SEED_BIGRAM), mask) : -1;
-  return { word, concept: conceptHash, own: Int32Array.from(own), bigram };
+  if (from !== ids) ids.set(from.subarray(0, n));
 }
 
-/** Per-bucket counts while one window is turned into a vector; all zero between windows. */
-let scratch = new Uint16Array(0);
+/**
+ * Counts of the bucket ids of the window being built: a small open-addressing table (ids are
+ * fmix outputs, so their low bits index it well) that stays in the CPU cache, cleared through
+ * the list of slots used.
+ */
+class WindowCounts {
+  private keys = new Int32Array(2048).fill(-1);
+  private counts = new Uint16Array(2048);
+  /** Slots in use, in order of first appearance. */
+  private used = new Int32Array(1024);
+  size = 0;
+
+  /** Makes room for `most` distinct ids at a load factor of at most 1/2. */
+  reserve(most: number): void {
+    if (this.used.length < most) this.used = new Int32Array(Math.max(most, this.used.length * 2));
+    if (this.keys.length < 2 * most) {
+      let cap = this.keys.length;
+      while (cap < 2 * most) cap *= 2;
+      this.keys = new Int32Array(cap).fill(-1);
+      this.counts = new Uint16Array(cap);
+    }
+  }
+
+  add(id: number): void {
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    let slot = id & mask;
+    for (;;) {
+      const k = keys[slot];
+      if (k === id) {
+        this.counts[slot]++;
+        return;
+      }
+      if (k === -1) {
+        keys[slot] = id;
+        this.counts[slot] = 1;
+        this.used[this.size++] = slot;
+        return;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** The ids ascending with their L2-normalised counts; leaves the table empty. */
+  take(bits: number): { ids: Int32Array; weights: Float32Array } {
+    const n = this.size;
+    const ids = new Int32Array(n);
+    let norm = 0;
+    for (let i = 0; i < n; i++) {
+      const slot = this.used[i];
+      ids[i] = this.keys[slot];
+      norm += this.counts[slot] * this.counts[slot];
+    }
+    sortIds(ids, bits);
+    norm = Math.sqrt(norm);
+    const weights = new Float32Array(n);
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    for (let i = 0; i < n; i++) {
+      let slot = ids[i] & mask;
+      while (keys[slot] !== ids[i]) slot = (slot + 1) & mask;
+      weights[i] = this.counts[slot] / norm;
+    }
+    for (let i = 0; i < n; i++) keys[this.used[i]] = -1;
+    this.size = 0;
+    return { ids, weights };
+  }
+}
+
+const counts = new WindowCounts();
 
 /**
  * The vector of one window of tokens [from, to): its distinct bucket ids, ascending, with their
- * L2-normalised counts. Counting in a dense scratch table and sorting only the distinct ids is
- * what makes this cheap enough for every scan.
+ * L2-normalised counts.
  */
-function windowVector(tf: TokenFeatures[], from: number, to: number, cfg: FeatureConfig, start: number, end: number): WindowFeatures {
+function windowVector(tf: TokenTable, from: number, to: number, cfg: FeatureConfig, start: number, end: number): WindowFeatures {
   const mask = (1 << cfg.bucketBits) - 1;
-  if (scratch.length !== mask + 1) scratch = new Uint16Array(mask + 1);
-  const counts = scratch;
-  const distinct: number[] = [];
-  const add = (id: number) => {
-    if (counts[id]++ === 0) distinct.push(id);
-  };
+  // Every id the window can add: its tokens' own ids, a bigram and a concept bigram per token, the bias.
+  counts.reserve(tf.ownStart[to] - tf.ownStart[from] + 2 * (to - from) + 1);
   // A constant feature: gives every window, even an empty one, a non-zero vector.
-  add(bucket(SEED_BIAS, mask));
+  counts.add(bucket(SEED_BIAS, mask));
   let prevConcept = 0;
+  const own = tf.own;
   for (let i = from; i < to; i++) {
-    const f = tf[i];
-    for (let j = 0; j < f.own.length; j++) add(f.own[j]);
-    if (i > from && f.bigram >= 0) add(f.bigram);
-    if (f.concept !== 0) {
+    for (let j = tf.ownStart[i], e = tf.ownStart[i + 1]; j < e; j++) counts.add(own[j]);
+    const bigram = tf.bigram[i];
+    if (i > from && bigram >= 0) counts.add(bigram);
+    const concept = tf.concept[i];
+    if (concept !== 0) {
       // Concept bigrams skip the words in between that are not in the lexicon ("ignore all the
       // previous instructions" → ignore·previous, previous·instruction), which also bridges the
       // different word orders of other languages.
-      if (prevConcept !== 0) add(bucket(pair(prevConcept, f.concept, SEED_CONCEPT_BIGRAM), mask));
-      prevConcept = f.concept;
+      if (prevConcept !== 0) counts.add(bucket(pair(prevConcept >>> 0, concept >>> 0, SEED_CONCEPT_BIGRAM), mask));
+      prevConcept = concept;
     }
   }
-  const ids = Int32Array.from(distinct).sort();
-  let norm = 0;
-  for (let i = 0; i < ids.length; i++) norm += counts[ids[i]] * counts[ids[i]];
-  norm = Math.sqrt(norm);
-  const weights = new Float32Array(ids.length);
-  for (let i = 0; i < ids.length; i++) {
-    weights[i] = counts[ids[i]] / norm;
-    counts[ids[i]] = 0;
-  }
-  return { start, end, ids, weights };
+  return { start, end, ...counts.take(cfg.bucketBits) };
 }
 
 /** Start indices of the windows over n tokens: overlapping by (size - stride), the last one flush with the end. */
@@ -178,8 +295,9 @@ export function featurise(text: string, cfg: FeatureConfig): WindowFeatures[] {
   const tokens = tokenize(text);
   const texts = tokens.map((t) => t.text);
   const cs = cfg.concepts ? concepts(texts) : [];
-  const tf: TokenFeatures[] = [];
-  for (let i = 0; i < texts.length; i++) tf.push(tokenFeatures(texts[i], cs[i], i > 0 ? tf[i - 1].word : undefined, cfg));
+  const tf = table;
+  tf.reset(texts.length);
+  for (let i = 0; i < texts.length; i++) tf.add(texts[i], cs[i], cfg);
   const out: WindowFeatures[] = [];
   for (const s of windowStarts(tokens.length, cfg.windowTokens, cfg.windowStride)) {
     const e = Math.min(tokens.length, s + cfg.windowTokens);

@@ -99,11 +99,17 @@ function fold(c: number): string {
 export const SPELLINGS: Readonly<Record<string, readonly string[]>> = { ä: ['ae'], ö: ['oe'], ü: ['ue'], ß: ['ss'], æ: ['ae'], œ: ['oe'] };
 
 /**
- * The keys of `text`: for spaced scripts, of every word start (a letter after anything but an ASCII
- * letter, or a non-ASCII letter after a non-letter); for unspaced scripts, every character and pair.
+ * The keys of `text`, each with the positions where it occurs: for spaced scripts, of every word
+ * start (a letter after anything but an ASCII letter, or a non-ASCII letter after a non-letter),
+ * at that start; for unspaced scripts, every character and pair, at its first character.
  */
-export function textKeys(text: string): Set<string> {
-  const into = new Set<string>();
+export function textKeys(text: string): Map<string, number[]> {
+  const into = new Map<string, number[]>();
+  const add = (key: string, at: number) => {
+    const list = into.get(key);
+    if (list === undefined) into.set(key, [at]);
+    else if (list[list.length - 1] !== at) list.push(at);
+  };
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -111,8 +117,8 @@ export function textKeys(text: string): Set<string> {
     if (kind === NONE) continue;
     if (kind === UNSPACED_LETTER) {
       const ch = text[i];
-      into.add(ch);
-      if (i + 1 < n && isUnspaced(text.charCodeAt(i + 1))) into.add(ch + text[i + 1]);
+      add(ch, i);
+      if (i + 1 < n && isUnspaced(text.charCodeAt(i + 1))) add(ch + text[i + 1], i);
       continue;
     }
     if (i > 0) {
@@ -125,12 +131,12 @@ export function textKeys(text: string): Set<string> {
       const d = text.charCodeAt(j);
       if (!isSpacedLetter(d)) break;
       // \b ends an ASCII word before a non-ASCII letter, so "aié" also holds the word "ai".
-      if (d > 127 && ascii) into.add(key);
+      if (d > 127 && ascii) add(key, i);
       ascii &&= d < 128;
-      if (key.length === SHORT_KEY) into.add(key);
+      if (key.length === SHORT_KEY) add(key, i);
       key += fold(d);
     }
-    into.add(key);
+    add(key, i);
   }
   return into;
 }
@@ -388,8 +394,58 @@ export function regexKeys(source: string): string[][] | null {
   }
 }
 
+/**
+ * Keys of the word that every match of `source` begins with: a match can only start at a position
+ * where textKeys puts one of them. Null when the parser cannot tell (the match may begin with a
+ * class, an optional element, or a letter not known to start a word).
+ */
+export function startKeys(source: string): string[] | null {
+  try {
+    const p = new Parser(source);
+    const alts = p.alternatives();
+    if (p.i < source.length) return null;
+    const keys = alternativesStart(alts, false);
+    return keys && [...new Set(keys)];
+  } catch {
+    return null;
+  }
+}
+
+function alternativesStart(alts: Node[][], atWordStart: boolean): string[] | null {
+  const out: string[] = [];
+  for (const seq of alts) {
+    const keys = sequenceStart(seq, atWordStart);
+    if (!keys) return null;
+    out.push(...keys);
+  }
+  return out;
+}
+
+const zeroWidth = (node: Node): boolean => node.kind === 'assert' || node.kind === 'boundary' || (node.kind === 'group' && node.alts.every((seq) => seq.every(zeroWidth)));
+
+function sequenceStart(seq: Node[], atWordStart: boolean): string[] | null {
+  let at = atWordStart;
+  for (let j = 0; j < seq.length; j++) {
+    const node = seq[j];
+    if (node.kind === 'boundary') {
+      at = true;
+      continue;
+    }
+    if (zeroWidth(node)) continue; // lookarounds say nothing about where the match begins
+    if (node.kind === 'set' || node.kind === 'assert' || node.min === 0) return null;
+    if (node.kind === 'group') return alternativesStart(node.alts, at);
+    const first = node.text.charCodeAt(0);
+    if (isUnspaced(first)) return [node.text.length > 1 && isUnspaced(node.text.charCodeAt(1)) ? node.text.slice(0, 2) : node.text[0]];
+    if (!at || !isSpacedLetter(first)) return null;
+    let end = 0;
+    while (end < node.text.length && isSpacedLetter(node.text.charCodeAt(end))) end++;
+    return runKeys(node.text.slice(0, end), end < node.text.length || (node.max === 1 && wordEndsAfter(seq, j, false)));
+  }
+  return null;
+}
+
 /** Whether `keys` (of a text) meet every set of `required`. */
-export function meets(required: readonly string[][], keys: ReadonlySet<string>): boolean {
+export function meets(required: readonly string[][], keys: { has(key: string): boolean }): boolean {
   for (const set of required) {
     let hit = false;
     for (const k of set)
