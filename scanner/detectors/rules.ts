@@ -76,11 +76,11 @@ interface CompiledRule {
   /** Per pattern, the word-key sets a match needs (see word-keys.ts); null: always run. */
   keys: string[][][] | null;
   /**
-   * Per pattern, the keys of the word every match begins with (see startKeys), when every pattern
-   * has them; the regexes are then sticky and only tried where such a word begins. Null: the
-   * regexes are global and scan the whole view.
+   * Per pattern, the keys of the word every match begins with (see startKeys), or null. A regex
+   * whose patterns all have them is sticky and only tried where such a word begins; the others
+   * are global and scan the whole view.
    */
-  starts: string[][] | null;
+  starts: Array<string[] | null>;
 }
 
 const BUILTINS: Record<string, string> = { apos: "['’‘`´]" };
@@ -165,15 +165,14 @@ function checkSyntax(source: string): void {
 
 function compileRule(file: string, rule: RuleSpec, terms: Record<string, string>, anchored: boolean): CompiledRule {
   let keys: string[][][] | null = [];
-  let starts: string[][] | null = [];
+  const starts: Array<string[] | null> = [];
   const sources = rule.patterns.map((p, k) => {
     try {
       const expanded = nfkc(expandTerms(p, terms));
       checkSyntax(expanded);
       const patternKeys = regexKeys(expanded);
       keys = keys && patternKeys && [...keys, patternKeys];
-      const patternStarts = startKeys(expanded);
-      starts = anchored && starts && patternStarts ? [...starts, patternStarts] : null;
+      starts.push(anchored ? startKeys(expanded) : null);
       const source = optionalAccents(expanded);
       // Unicode mode only to check the syntax strictly: matching with /iu is several times slower than /i.
       const re = new RegExp(source, 'u');
@@ -183,7 +182,7 @@ function compileRule(file: string, rule: RuleSpec, terms: Record<string, string>
       throw new RulePackError(file, rule.id, `pattern ${k + 1}: ${(err as Error).message}`);
     }
   });
-  const flags = (starts ? 'y' : 'g') + (rule.caseSensitive ? '' : 'i');
+  const flags = (sticky: boolean) => (sticky ? 'y' : 'g') + (rule.caseSensitive ? '' : 'i');
   return {
     id: rule.id,
     category: rule.category,
@@ -191,8 +190,8 @@ function compileRule(file: string, rule: RuleSpec, terms: Record<string, string>
     lineStart: rule.lineStart,
     keys,
     starts,
-    re: new RegExp(sources.length === 1 ? sources[0] : sources.map((s) => `(?:${s})`).join('|'), flags),
-    alone: sources.length === 1 ? undefined : sources.map((s) => new RegExp(s, flags)),
+    re: new RegExp(sources.length === 1 ? sources[0] : sources.map((s) => `(?:${s})`).join('|'), flags(starts.every((s) => s !== null))),
+    alone: sources.length === 1 ? undefined : sources.map((s, p) => new RegExp(s, flags(starts[p] !== null))),
   };
 }
 
@@ -378,9 +377,9 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
       const one = rule.alone && woke !== ALL && (woke & (woke - 1)) === 0 ? 31 - Math.clz32(woke) : -1;
       const re = one >= 0 ? rule.alone![one] : rule.re;
       let at: number[] | null = null;
-      if (rule.starts) {
+      if (re.sticky) {
         keys ??= textKeys(text);
-        at = positions(keys, one >= 0 ? rule.starts[one] : rule.starts.flat());
+        at = positions(keys, one >= 0 ? rule.starts[one]! : (rule.starts as string[][]).flat());
         if (at.length === 0) continue;
       }
       let hit: RuleMatch | undefined;

@@ -404,17 +404,17 @@ export function startKeys(source: string): string[] | null {
     const p = new Parser(source);
     const alts = p.alternatives();
     if (p.i < source.length) return null;
-    const keys = alternativesStart(alts, false);
+    const keys = alternativesStart(alts, false, false);
     return keys && [...new Set(keys)];
   } catch {
     return null;
   }
 }
 
-function alternativesStart(alts: Node[][], atWordStart: boolean): string[] | null {
+function alternativesStart(alts: Node[][], atWordStart: boolean, wordEnds: boolean): string[] | null {
   const out: string[] = [];
   for (const seq of alts) {
-    const keys = sequenceStart(seq, atWordStart);
+    const keys = sequenceStart(seq, 0, atWordStart, wordEnds);
     if (!keys) return null;
     out.push(...keys);
   }
@@ -423,25 +423,36 @@ function alternativesStart(alts: Node[][], atWordStart: boolean): string[] | nul
 
 const zeroWidth = (node: Node): boolean => node.kind === 'assert' || node.kind === 'boundary' || (node.kind === 'group' && node.alts.every((seq) => seq.every(zeroWidth)));
 
-function sequenceStart(seq: Node[], atWordStart: boolean): string[] | null {
+/** Start keys of a match of seq[from…]; an optional element adds the keys of what follows it. */
+function sequenceStart(seq: Node[], from: number, atWordStart: boolean, wordEnds: boolean): string[] | null {
   let at = atWordStart;
-  for (let j = 0; j < seq.length; j++) {
+  for (let j = from; j < seq.length; j++) {
     const node = seq[j];
     if (node.kind === 'boundary') {
       at = true;
       continue;
     }
-    if (zeroWidth(node)) continue; // lookarounds say nothing about where the match begins
-    if (node.kind === 'set' || node.kind === 'assert' || node.min === 0) return null;
-    if (node.kind === 'group') return alternativesStart(node.alts, at);
-    const first = node.text.charCodeAt(0);
-    if (isUnspaced(first)) return [node.text.length > 1 && isUnspaced(node.text.charCodeAt(1)) ? node.text.slice(0, 2) : node.text[0]];
-    if (!at || !isSpacedLetter(first)) return null;
-    let end = 0;
-    while (end < node.text.length && isSpacedLetter(node.text.charCodeAt(end))) end++;
-    return runKeys(node.text.slice(0, end), end < node.text.length || (node.max === 1 && wordEndsAfter(seq, j, false)));
+    if (node.kind === 'assert' || zeroWidth(node)) continue; // lookarounds say nothing about where the match begins
+    const taken = nodeStart(seq, j, at, wordEnds);
+    if (node.min > 0 || !taken) return taken;
+    const skipped = sequenceStart(seq, j + 1, at, wordEnds);
+    return skipped && [...taken, ...skipped];
   }
-  return null;
+  return null; // the match may be empty here: it may begin anywhere
+}
+
+/** Start keys of a match that begins with seq[j]. */
+function nodeStart(seq: Node[], j: number, at: boolean, wordEnds: boolean): string[] | null {
+  const node = seq[j];
+  const ends = node.kind !== 'boundary' && node.kind !== 'assert' && node.max === 1 && wordEndsAfter(seq, j, wordEnds);
+  if (node.kind === 'group') return alternativesStart(node.alts, at, ends);
+  if (node.kind !== 'chars') return null;
+  const first = node.text.charCodeAt(0);
+  if (isUnspaced(first)) return [node.text.length > 1 && isUnspaced(node.text.charCodeAt(1)) ? node.text.slice(0, 2) : node.text[0]];
+  if (!at || !isSpacedLetter(first)) return null;
+  let end = 0;
+  while (end < node.text.length && isSpacedLetter(node.text.charCodeAt(end))) end++;
+  return runKeys(node.text.slice(0, end), end < node.text.length || ends);
 }
 
 /** Whether `keys` (of a text) meet every set of `required`. */

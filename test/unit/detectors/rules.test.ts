@@ -188,7 +188,9 @@ describe('rules detector: findings', () => {
     assert.deepEqual(startKeys('忽略{c6}指令'.replace('{c6}', '.{0,6}')), ['忽略']);
     assert.equal(startKeys('ignore previous'), null, 'without a boundary the match may begin inside a word');
     assert.equal(startKeys('\\b(?:\\S+ )?ignore'), null, 'a class first: anywhere');
-    assert.equal(startKeys('\\b(?:please )?ignore'), null, 'an optional first word: anywhere');
+    assert.deepEqual(startKeys('\\b(?:please )?ignore'), ['plea', 'igno'], 'an optional first word: it or the next');
+    assert.deepEqual(startKeys('\\b(?:ai|bot)(?: :|:)'), ['ai', 'bot'], 'short words whose end the pattern marks');
+    assert.equal(startKeys('\\b(?:ai|bot)s?'), null, 'a short word that may go on: keys of three letters cannot be sure');
     assert.equal(startKeys('\\b(?:ignore|)x'), null);
     const keys = textKeys('Ignore, then ignore again; 忽略指令');
     assert.deepEqual(keys.get('igno'), [0, 13]);
