@@ -24,7 +24,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Normalised, TextView, ViewKind } from '../normalise/normalise.js';
 import type { Category, Detector, ScanContext, Span, ViewFinding } from './types.js';
-import { isWordLetter, baseLetter, meets, regexKeys, SPELLINGS, startKeys, textKeys, WORD_BOUNDARY, WORD_END, WORD_START } from './word-keys.js';
+import { isWordLetter, baseLetter, meets, regexKeys, SPELLINGS, startKeys, textKeys, type TextKeys, WORD_BOUNDARY, WORD_END, WORD_START } from './word-keys.js';
 
 const RULE_CATEGORIES = ['prompt_injection', 'jailbreak'] as const satisfies readonly Category[];
 type RuleCategory = (typeof RULE_CATEGORIES)[number];
@@ -81,6 +81,8 @@ interface CompiledRule {
    * are global and scan the whole view.
    */
   starts: Array<string[] | null>;
+  /** The start keys of all patterns together, when every pattern has them. */
+  allStarts: string[] | null;
 }
 
 const BUILTINS: Record<string, string> = { apos: "['’‘`´]" };
@@ -182,6 +184,7 @@ function compileRule(file: string, rule: RuleSpec, terms: Record<string, string>
       throw new RulePackError(file, rule.id, `pattern ${k + 1}: ${(err as Error).message}`);
     }
   });
+  const allStarts = starts.every((s) => s !== null) ? [...new Set(starts.flat() as string[])] : null;
   const flags = (sticky: boolean) => (sticky ? 'y' : 'g') + (rule.caseSensitive ? '' : 'i');
   return {
     id: rule.id,
@@ -190,7 +193,8 @@ function compileRule(file: string, rule: RuleSpec, terms: Record<string, string>
     lineStart: rule.lineStart,
     keys,
     starts,
-    re: new RegExp(sources.length === 1 ? sources[0] : sources.map((s) => `(?:${s})`).join('|'), flags(starts.every((s) => s !== null))),
+    allStarts,
+    re: new RegExp(sources.length === 1 ? sources[0] : sources.map((s) => `(?:${s})`).join('|'), flags(allStarts !== null)),
     alone: sources.length === 1 ? undefined : sources.map((s, p) => new RegExp(s, flags(starts[p] !== null))),
   };
 }
@@ -259,22 +263,6 @@ function atLineStart(input: Normalised, view: TextView, at: number): boolean {
     if (c === 10 || c === 13) return true;
   }
   return false;
-}
-
-/** Where the words with any of `wanted` keys begin, ascending and distinct. */
-function positions(keys: Map<string, number[]>, wanted: readonly string[]): number[] {
-  const out: number[] = [];
-  for (const k of wanted) {
-    const list = keys.get(k);
-    if (list) for (const p of list) out.push(p);
-  }
-  if (out.length > 1) {
-    out.sort((a, b) => a - b);
-    let n = 1;
-    for (let i = 1; i < out.length; i++) if (out[i] !== out[n - 1]) out[n++] = out[i];
-    out.length = n;
-  }
-  return out;
 }
 
 /**
@@ -361,7 +349,7 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
     const text = view.text;
     wake.fill(0);
     for (const i of always) wake[i] = ALL;
-    let keys: Map<string, number[]> | undefined;
+    let keys: TextKeys | undefined;
     if (prefilter) {
       keys = textKeys(text);
       for (const k of keys.keys()) {
@@ -379,7 +367,7 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
       let at: number[] | null = null;
       if (re.sticky) {
         keys ??= textKeys(text);
-        at = positions(keys, one >= 0 ? rule.starts[one]! : (rule.starts as string[][]).flat());
+        at = keys.positions(one >= 0 ? rule.starts[one]! : rule.allStarts!);
         if (at.length === 0) continue;
       }
       let hit: RuleMatch | undefined;

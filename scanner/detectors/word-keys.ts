@@ -98,18 +98,65 @@ function fold(c: number): string {
 /** Spellings that rule patterns accept for a letter besides its base (see optionalAccents in rules.ts). */
 export const SPELLINGS: Readonly<Record<string, readonly string[]>> = { ä: ['ae'], ö: ['oe'], ü: ['ue'], ß: ['ss'], æ: ['ae'], œ: ['oe'] };
 
+/** The keys of a text, with where each occurs; the positions live in flat arrays, not one array per key. */
+export class TextKeys {
+  /** Key → index of its latest occurrence in `at`/`next`. */
+  private readonly head = new Map<string, number>();
+  private at = new Int32Array(256);
+  /** Index of the key's previous occurrence, or -1. */
+  private next = new Int32Array(256);
+  private n = 0;
+
+  add(key: string, at: number): void {
+    const prev = this.head.get(key);
+    if (prev !== undefined && this.at[prev] === at) return;
+    if (this.n === this.at.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.at = grow(this.at);
+      this.next = grow(this.next);
+    }
+    this.at[this.n] = at;
+    this.next[this.n] = prev ?? -1;
+    this.head.set(key, this.n++);
+  }
+
+  has(key: string): boolean {
+    return this.head.has(key);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.head.keys();
+  }
+
+  /** Positions where any of `wanted` occurs, ascending and distinct. */
+  positions(wanted: readonly string[]): number[] {
+    const out: number[] = [];
+    for (const k of wanted) for (let e = this.head.get(k) ?? -1; e >= 0; e = this.next[e]) out.push(this.at[e]);
+    // Insertion sort: there are few, and each key's run is already descending.
+    for (let i = 1; i < out.length; i++) {
+      const v = out[i];
+      let j = i - 1;
+      for (; j >= 0 && out[j] > v; j--) out[j + 1] = out[j];
+      out[j + 1] = v;
+    }
+    let n = Math.min(out.length, 1);
+    for (let i = 1; i < out.length; i++) if (out[i] !== out[n - 1]) out[n++] = out[i];
+    out.length = n;
+    return out;
+  }
+}
+
 /**
  * The keys of `text`, each with the positions where it occurs: for spaced scripts, of every word
  * start (a letter after anything but an ASCII letter, or a non-ASCII letter after a non-letter),
  * at that start; for unspaced scripts, every character and pair, at its first character.
  */
-export function textKeys(text: string): Map<string, number[]> {
-  const into = new Map<string, number[]>();
-  const add = (key: string, at: number) => {
-    const list = into.get(key);
-    if (list === undefined) into.set(key, [at]);
-    else if (list[list.length - 1] !== at) list.push(at);
-  };
+export function textKeys(text: string): TextKeys {
+  const into = new TextKeys();
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -117,8 +164,8 @@ export function textKeys(text: string): Map<string, number[]> {
     if (kind === NONE) continue;
     if (kind === UNSPACED_LETTER) {
       const ch = text[i];
-      add(ch, i);
-      if (i + 1 < n && isUnspaced(text.charCodeAt(i + 1))) add(ch + text[i + 1], i);
+      into.add(ch, i);
+      if (i + 1 < n && isUnspaced(text.charCodeAt(i + 1))) into.add(ch + text[i + 1], i);
       continue;
     }
     if (i > 0) {
@@ -131,12 +178,12 @@ export function textKeys(text: string): Map<string, number[]> {
       const d = text.charCodeAt(j);
       if (!isSpacedLetter(d)) break;
       // \b ends an ASCII word before a non-ASCII letter, so "aié" also holds the word "ai".
-      if (d > 127 && ascii) add(key, i);
+      if (d > 127 && ascii) into.add(key, i);
       ascii &&= d < 128;
-      if (key.length === SHORT_KEY) add(key, i);
+      if (key.length === SHORT_KEY) into.add(key, i);
       key += fold(d);
     }
-    add(key, i);
+    into.add(key, i);
   }
   return into;
 }

@@ -193,8 +193,10 @@ describe('rules detector: findings', () => {
     assert.equal(startKeys('\\b(?:ai|bot)s?'), null, 'a short word that may go on: keys of three letters cannot be sure');
     assert.equal(startKeys('\\b(?:ignore|)x'), null);
     const keys = textKeys('Ignore, then ignore again; 忽略指令');
-    assert.deepEqual(keys.get('igno'), [0, 13]);
-    assert.deepEqual(keys.get('忽略'), [27]);
+    assert.deepEqual(keys.positions(['igno']), [0, 13]);
+    assert.deepEqual(keys.positions(['then', 'igno', 'agai']), [0, 8, 13, 20]);
+    assert.deepEqual(keys.positions(['忽略']), [27]);
+    assert.ok(keys.has('ign') && !keys.has('ignore'));
   });
 
   test('declares what it reads and a version', () => {
