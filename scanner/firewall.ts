@@ -10,7 +10,6 @@ import { AuditLog } from './audit/log.js';
 import { EmbeddedSql } from './audit/embedded.js';
 import { toAuditRecord } from './audit/record.js';
 import { Spool } from './audit/spool.js';
-import { pgSql } from './audit/sql.js';
 import { AuditStore } from './audit/store.js';
 import { DiskCache } from './cache/disk.js';
 import { RedisCache } from './cache/redis.js';
@@ -26,7 +25,8 @@ import { instanceFromEnv, type Instance } from './instance.js';
 import type { Logger } from './log.js';
 import { statsOf, type StatSource } from './observability/sources.js';
 import { policyVersion } from './policy/decide.js';
-import { RedisConnection, redisSetup } from './redis/connection.js';
+import type { RedisConnection } from './redis/connection.js';
+import { redisSetup } from './redis/setup.js';
 import { Scanner, type ActivePolicy } from './scan/scanner.js';
 
 export interface FirewallOptions {
@@ -87,6 +87,8 @@ export class Firewall {
     const setup = redisSetup(config.cache.redis);
     if (setup) {
       const prefix = config.cache.redis.keyPrefix ?? `pfw:${parts.instance.firewall}:`;
+      // Loaded only when configured: ioredis and pg cost resident memory a scanner without them need not pay.
+      const { RedisConnection } = await import('./redis/connection.js');
       parts.redis = new RedisConnection(setup, config.cache.redis, prefix, parts.log);
       parts.l2 = new RedisCache(parts.redis, config.cache.redis.ttlSeconds);
     }
@@ -108,7 +110,7 @@ export class Firewall {
     const noStore = !config.audit.postgres.url && config.audit.embedded.enabled === false;
     if (stateful && config.audit.enabled && noStore) parts.log.warn('audit log off: no Postgres configured (audit.postgres) and the embedded store is disabled (audit.embedded.enabled: false)');
     else if (stateful && config.audit.enabled) {
-      parts.audit = openAuditLog(config, parts.instance, parts.log);
+      parts.audit = await openAuditLog(config, parts.instance, parts.log);
       const audit = parts.audit;
       const { firewall, pod } = parts.instance;
       const { fingerprintKey } = parts;
@@ -203,10 +205,10 @@ export class Firewall {
   }
 }
 
-function openAuditLog(config: ScannerConfig, instance: Instance, log: Logger): AuditLog {
+async function openAuditLog(config: ScannerConfig, instance: Instance, log: Logger): Promise<AuditLog> {
   const { audit } = config;
   const sql = audit.postgres.url
-    ? pgSql({ url: audit.postgres.url, poolSize: audit.postgres.poolSize, statementTimeoutMs: audit.postgres.statementTimeoutMs, connectTimeoutMs: audit.postgres.connectTimeoutMs }, log)
+    ? (await import('./audit/sql.js')).pgSql({ url: audit.postgres.url, poolSize: audit.postgres.poolSize, statementTimeoutMs: audit.postgres.statementTimeoutMs, connectTimeoutMs: audit.postgres.connectTimeoutMs }, log)
     : new EmbeddedSql(audit.embedded.path ?? join(instance.dataDir, 'audit'));
   const spoolDir = audit.spool.path ?? join(instance.dataDir, 'spool');
   const spool = new Spool({ dir: spoolDir, maxBytes: quantityBytes(audit.spool.sizeLimit) });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCidr, ScannerConfigSchema } from '../../crds/schema.js';
 import { CircuitBreaker } from '../../scanner/redis/breaker.js';
-import { redisSetup } from '../../scanner/redis/connection.js';
+import { redisSetup } from '../../scanner/redis/setup.js';
 import { bucketLimits, take, type Bucket } from '../../scanner/access/bucket.js';
 import { IpSet } from '../../scanner/access/ip.js';
 import { ApiKeys, hashKey, parseKeyFile, readKeys } from '../../scanner/access/keys.js';
