@@ -1,5 +1,5 @@
-// Micro-batching: callers submit one item and get a promise; items submitted while a batch is
-// being collected or run go into the next batch. A batch is run when it holds `maxItems`, or at
+// Micro-batching: callers submit items (a text's windows) and get one promise for them; items
+// submitted while a batch is being collected or run go into the next batch. A batch is run when it holds `maxItems`, or at
 // the end of the current event-loop turn (setImmediate) — or after `maxWaitMs` when that is set —
 // and never more than `concurrency` batches run at once, so under load batches fill up by
 // themselves while the previous one runs, and a lone request waits for nothing.
@@ -13,14 +13,23 @@ export interface BatcherOptions {
   concurrency: number;
 }
 
+/** The items of one submission; a submission may span several batches. */
 interface Pending<I, O> {
-  item: I;
-  resolve: (o: O) => void;
+  items: readonly I[];
+  out: O[];
+  /** Index of the first item not yet put into a batch. */
+  next: number;
+  /** Items not yet scored. */
+  left: number;
+  failed: boolean;
+  resolve: (o: O[]) => void;
   reject: (e: unknown) => void;
 }
 
 export class MicroBatcher<I, O> {
   private queue: Array<Pending<I, O>> = [];
+  /** Items waiting in the queue. */
+  private queued = 0;
   private running = 0;
   private scheduled = false;
   /** Batches and items run so far (for metrics and tests). */
@@ -32,42 +41,69 @@ export class MicroBatcher<I, O> {
     private readonly opts: BatcherOptions,
   ) {}
 
-  submit(item: I): Promise<O> {
-    return new Promise<O>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+  async submit(item: I): Promise<O> {
+    return (await this.submitAll([item]))[0];
+  }
+
+  /** Submits several items with one promise for all (a text's windows); they share batches. */
+  submitAll(items: readonly I[]): Promise<O[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    return new Promise<O[]>((resolve, reject) => {
+      this.queue.push({ items, out: new Array<O>(items.length), next: 0, left: items.length, failed: false, resolve, reject });
+      this.queued += items.length;
       this.kick();
     });
   }
 
-  /** Submits several items; they are queued together, so they share batches. */
-  submitAll(items: readonly I[]): Promise<O[]> {
-    return Promise.all(items.map((i) => this.submit(i)));
-  }
-
   private kick(): void {
     if (this.running >= this.opts.concurrency) return; // the batch in flight calls kick when done
-    if (this.queue.length >= this.opts.maxItems) return this.flush();
+    if (this.queued >= this.opts.maxItems) return this.flush();
     if (this.scheduled) return;
     this.scheduled = true;
     const go = () => {
       this.scheduled = false;
-      if (this.running < this.opts.concurrency && this.queue.length > 0) this.flush();
+      if (this.running < this.opts.concurrency && this.queued > 0) this.flush();
     };
     if (this.opts.maxWaitMs > 0) setTimeout(go, this.opts.maxWaitMs);
     else setImmediate(go);
   }
 
   private flush(): void {
-    const batch = this.queue.splice(0, this.opts.maxItems);
+    const batch: I[] = [];
+    const parts: Array<{ p: Pending<I, O>; from: number; count: number }> = [];
+    while (batch.length < this.opts.maxItems && this.queue.length > 0) {
+      const p = this.queue[0];
+      const count = Math.min(this.opts.maxItems - batch.length, p.items.length - p.next);
+      for (let k = 0; k < count; k++) batch.push(p.items[p.next + k]);
+      parts.push({ p, from: p.next, count });
+      p.next += count;
+      if (p.next === p.items.length) this.queue.shift();
+    }
+    this.queued -= batch.length;
     this.running++;
     this.batches++;
     this.items += batch.length;
-    this.run(batch.map((p) => p.item)).then(
-      (out) => batch.forEach((p, i) => p.resolve(out[i])),
-      (err) => batch.forEach((p) => p.reject(err)),
-    ).finally(() => {
-      this.running--;
-      if (this.queue.length > 0) this.kick();
-    });
+    this.run(batch)
+      .then(
+        (out) => {
+          let o = 0;
+          for (const { p, from, count } of parts) {
+            for (let k = 0; k < count; k++) p.out[from + k] = out[o++];
+            p.left -= count;
+            if (p.left === 0 && !p.failed) p.resolve(p.out);
+          }
+        },
+        (err) => {
+          for (const { p } of parts) {
+            if (p.failed) continue;
+            p.failed = true;
+            p.reject(err);
+          }
+        },
+      )
+      .finally(() => {
+        this.running--;
+        if (this.queued > 0) this.kick();
+      });
   }
 }

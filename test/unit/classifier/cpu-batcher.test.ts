@@ -52,3 +52,31 @@ test('a failing run rejects every item of its batch, and later batches still run
   fail = false;
   assert.equal(await b.submit(3), 3);
 });
+
+test('a submission larger than a batch is split across batches and answered in order, once', async () => {
+  const sizes: number[] = [];
+  const b = new MicroBatcher<number, number>(
+    async (xs) => {
+      sizes.push(xs.length);
+      return xs.map((x) => x + 100);
+    },
+    { maxItems: 4, maxWaitMs: 0, concurrency: 1 },
+  );
+  const [big, small, none] = await Promise.all([b.submitAll([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), b.submitAll([10, 11]), b.submitAll([])]);
+  assert.deepEqual(big, [100, 101, 102, 103, 104, 105, 106, 107, 108, 109]);
+  assert.deepEqual(small, [110, 111]);
+  assert.deepEqual(none, []);
+  assert.deepEqual(sizes, [4, 4, 4]);
+  assert.equal(b.items, 12);
+
+  let calls = 0;
+  const failing = new MicroBatcher<number, number>(
+    async (xs) => {
+      if (++calls === 2) throw new Error('second batch fails');
+      return xs;
+    },
+    { maxItems: 2, maxWaitMs: 0, concurrency: 1 },
+  );
+  await assert.rejects(failing.submitAll([1, 2, 3, 4, 5]), /second batch fails/);
+  assert.deepEqual(await failing.submitAll([6]), [6]);
+});
