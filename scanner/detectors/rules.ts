@@ -265,6 +265,16 @@ function atLineStart(input: Normalised, view: TextView, at: number): boolean {
   return false;
 }
 
+const DENSE_STARTS = 8;
+const DENSE_STARTS_PER_CHARS = 64;
+const globalTwins = new WeakMap<RegExp, RegExp>();
+/** The global (non-sticky) version of a sticky regex, compiled the first time it is needed. */
+function globalTwin(re: RegExp): RegExp {
+  let twin = globalTwins.get(re);
+  if (!twin) globalTwins.set(re, (twin = new RegExp(re.source, re.flags.replace('y', 'g'))));
+  return twin;
+}
+
 /**
  * The matches of `re` in `text`, left to right and not overlapping, as a global regex finds them.
  * With `at` (a sticky regex), only those positions are tried: every match begins at one of them,
@@ -363,12 +373,18 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
       const rule = rules[r];
       // One pattern of several: its index is the position of the only bit set.
       const one = rule.alone && woke !== ALL && (woke & (woke - 1)) === 0 ? 31 - Math.clz32(woke) : -1;
-      const re = one >= 0 ? rule.alone![one] : rule.re;
+      let re = one >= 0 ? rule.alone![one] : rule.re;
       let at: number[] | null = null;
       if (re.sticky) {
         keys ??= textKeys(text);
         at = keys.positions(one >= 0 ? rule.starts[one]! : rule.allStarts!);
         if (at.length === 0) continue;
+        // Each sticky try is a call into the regex engine; when the starts are dense (a text that
+        // repeats the rule's first word) one global scan costs less than trying them one by one.
+        if (at.length > DENSE_STARTS && at.length * DENSE_STARTS_PER_CHARS > text.length) {
+          re = globalTwin(re);
+          at = null;
+        }
       }
       let hit: RuleMatch | undefined;
       eachMatch(re, text, at, (m) => {

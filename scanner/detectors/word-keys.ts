@@ -135,14 +135,15 @@ export class TextKeys {
   /** Positions where any of `wanted` occurs, ascending and distinct. */
   positions(wanted: readonly string[]): number[] {
     const out: number[] = [];
-    for (const k of wanted) for (let e = this.head.get(k) ?? -1; e >= 0; e = this.next[e]) out.push(this.at[e]);
-    // Insertion sort: there are few, and each key's run is already descending.
-    for (let i = 1; i < out.length; i++) {
-      const v = out[i];
-      let j = i - 1;
-      for (; j >= 0 && out[j] > v; j--) out[j + 1] = out[j];
-      out[j + 1] = v;
+    let sorted = true;
+    for (const k of wanted) {
+      const from = out.length;
+      for (let e = this.head.get(k) ?? -1; e >= 0; e = this.next[e]) out.push(this.at[e]);
+      // Each key's chain runs from its last occurrence back to its first.
+      for (let i = from, j = out.length - 1; i < j; i++, j--) [out[i], out[j]] = [out[j], out[i]];
+      if (from > 0 && from < out.length && out[from] < out[from - 1]) sorted = false;
     }
+    if (!sorted) out.sort((a, b) => a - b);
     let n = Math.min(out.length, 1);
     for (let i = 1; i < out.length; i++) if (out[i] !== out[n - 1]) out[n++] = out[i];
     out.length = n;
