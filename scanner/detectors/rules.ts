@@ -362,8 +362,8 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
     let keys: TextKeys | undefined;
     if (prefilter) {
       keys = textKeys(text);
-      for (const k of keys.keys()) {
-        const patterns = byKey.get(k);
+      for (let i = 0; i < keys.list.length; i++) {
+        const patterns = byKey.get(keys.list[i]);
         if (patterns) for (const p of patterns) if ((wake[p.rule] & p.bit) === 0 && meets(p.rest, keys)) wake[p.rule] |= p.bit;
       }
     }

@@ -102,6 +102,8 @@ export const SPELLINGS: Readonly<Record<string, readonly string[]>> = { ä: ['ae
 export class TextKeys {
   /** Key → index of its latest occurrence in `at`/`next`. */
   private readonly head = new Map<string, number>();
+  /** The distinct keys, in order of first occurrence. */
+  readonly list: string[] = [];
   private at = new Int32Array(256);
   /** Index of the key's previous occurrence, or -1. */
   private next = new Int32Array(256);
@@ -109,7 +111,8 @@ export class TextKeys {
 
   add(key: string, at: number): void {
     const prev = this.head.get(key);
-    if (prev !== undefined && this.at[prev] === at) return;
+    if (prev === undefined) this.list.push(key);
+    else if (this.at[prev] === at) return;
     if (this.n === this.at.length) {
       const grow = (a: Int32Array) => {
         const b = new Int32Array(a.length * 2);
@@ -126,10 +129,6 @@ export class TextKeys {
 
   has(key: string): boolean {
     return this.head.has(key);
-  }
-
-  keys(): IterableIterator<string> {
-    return this.head.keys();
   }
 
   /** Positions where any of `wanted` occurs, ascending and distinct. */
