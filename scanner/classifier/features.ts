@@ -159,27 +159,27 @@ let radixTmp = new Int32Array(1024);
 const RADIX_BITS = 9;
 const radixCounts = new Int32Array(1 << RADIX_BITS);
 /**
- * Sorts non-negative ids below 2^bits ascending: an LSD radix sort in passes of 9 bits, several
- * times faster than TypedArray.prototype.sort on the few hundred ids of a window.
+ * Orders the first n slots so that their keys (non-negative, below 2^bits) ascend: an LSD radix
+ * sort in passes of 9 bits, several times faster than TypedArray.prototype.sort on the few hundred
+ * ids of a window, and it carries each id's slot (and so its count) along.
  */
-function sortIds(ids: Int32Array, bits: number): void {
-  const n = ids.length;
+function sortSlotsByKey(slots: Int32Array, n: number, keys: Int32Array, bits: number): void {
   if (radixTmp.length < n) radixTmp = new Int32Array(Math.max(n, radixTmp.length * 2));
-  let from: Int32Array = ids;
+  let from: Int32Array = slots;
   let to: Int32Array = radixTmp;
   for (let shift = 0; shift < bits; shift += RADIX_BITS) {
     radixCounts.fill(0);
-    for (let i = 0; i < n; i++) radixCounts[(from[i] >>> shift) & 0x1ff]++;
+    for (let i = 0; i < n; i++) radixCounts[(keys[from[i]] >>> shift) & 0x1ff]++;
     let sum = 0;
     for (let b = 0; b < radixCounts.length; b++) {
       const c = radixCounts[b];
       radixCounts[b] = sum;
       sum += c;
     }
-    for (let i = 0; i < n; i++) to[radixCounts[(from[i] >>> shift) & 0x1ff]++] = from[i];
+    for (let i = 0; i < n; i++) to[radixCounts[(keys[from[i]] >>> shift) & 0x1ff]++] = from[i];
     [from, to] = [to, from];
   }
-  if (from !== ids) ids.set(from.subarray(0, n));
+  if (from !== slots) slots.set(from.subarray(0, n));
 }
 
 /**
@@ -228,27 +228,23 @@ class WindowCounts {
   /** The ids ascending with their L2-normalised counts; leaves the table empty. */
   take(bits: number): { ids: Int32Array; weights: Float32Array } {
     const n = this.size;
-    const ids = new Int32Array(n);
+    const { keys, counts, used } = this;
+    sortSlotsByKey(used, n, keys, bits);
     let norm = 0;
-    for (let i = 0; i < n; i++) {
-      const slot = this.used[i];
-      ids[i] = this.keys[slot];
-      norm += this.counts[slot] * this.counts[slot];
-    }
-    sortIds(ids, bits);
+    for (let i = 0; i < n; i++) norm += counts[used[i]] * counts[used[i]];
     norm = Math.sqrt(norm);
+    const ids = new Int32Array(n);
     const weights = new Float32Array(n);
-    const keys = this.keys;
-    const mask = keys.length - 1;
     for (let i = 0; i < n; i++) {
-      let slot = ids[i] & mask;
-      while (keys[slot] !== ids[i]) slot = (slot + 1) & mask;
-      weights[i] = this.counts[slot] / norm;
+      const slot = used[i];
+      ids[i] = keys[slot];
+      weights[i] = counts[slot] / norm;
+      keys[slot] = -1;
     }
-    for (let i = 0; i < n; i++) keys[this.used[i]] = -1;
     this.size = 0;
     return { ids, weights };
   }
+
 }
 
 const counts = new WindowCounts();
