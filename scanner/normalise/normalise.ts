@@ -59,52 +59,155 @@ export interface NormaliseOptions {
   maxDecoded?: number;
 }
 
+/** Original range of each unit of the main view. */
+interface OffsetMap {
+  from: Int32Array;
+  to: Int32Array;
+}
+
 interface MainText {
   text: string;
-  /** Original offsets of each output unit, or undefined when the text is unchanged. */
-  from?: Int32Array;
-  to?: Int32Array;
+  /** Original offsets of each output unit, or undefined when the text is unchanged; a function when
+   *  they are cheap to recompute, so that they are only built if a span is mapped back. */
+  offsets?: OffsetMap | (() => OffsetMap);
   invisible: InvisibleRun[];
   hidden: string;
 }
 
 const SPACE = 32;
+/** Look-alike code unit → the Latin letter it imitates, 0 for the others: CONFUSABLES as a table. */
+const LOOKALIKE = new Uint16Array(0x10000);
+for (const [from, to] of CONFUSABLES) LOOKALIKE[from] = to;
 const MARK = /\p{M}/u;
 const isUnicodeSpace = (cp: number) =>
   cp === 0x85 || cp === 0xa0 || cp === 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp === 0x2028 || cp === 0x2029 || cp === 0x202f || cp === 0x205f || cp === 0x3000;
 const isAsciiSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
 const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+/** ASCII units that separate words in the main view: whitespace and control characters. */
+const isAsciiSeparator = (c: number) => c <= 32 || c === 127;
+
+// Whether a code point counts as a combining mark, cached per code point (0 unknown, 1 no, 2 yes):
+// the answer depends on the code point alone, and testing the regular expression costs a string.
+const markCache = new Uint8Array(0x110000);
 
 function isMark(s: string, i: number): number {
   const cp = s.codePointAt(i)!;
   if (cp < 0x300) return 0;
-  const ch = String.fromCodePoint(cp);
-  return MARK.test(ch) && classifyInvisible(cp, 0) === undefined ? ch.length : 0;
+  let known = markCache[cp];
+  if (known === 0) {
+    known = MARK.test(String.fromCodePoint(cp)) && classifyInvisible(cp, 0) === undefined ? 2 : 1;
+    markCache[cp] = known;
+  }
+  return known === 2 ? (cp > 0xffff ? 2 : 1) : 0;
 }
 
-/** True when nothing in the text needs normalising (printable ASCII, single spaces, no edges). */
-function isPlain(s: string): boolean {
+// BMP code units that NFKC leaves as they are when they stand alone (no combining mark follows)
+// and that are neither spaces nor marks (0 unknown, 1 yes, 2 no). Such a unit is copied to the
+// main view as it is, sparing a slice and a normalize() call per character.
+const stableCache = new Uint8Array(0x10000);
+
+function isStableUnit(cp: number): boolean {
+  let known = stableCache[cp];
+  if (known === 0) {
+    const ch = String.fromCharCode(cp);
+    known = ch.normalize('NFKC') === ch && !isUnicodeSpace(cp) && !MARK.test(ch) ? 1 : 2;
+    stableCache[cp] = known;
+  }
+  return known === 1;
+}
+
+const enum Shape {
+  /** Printable ASCII with single spaces between words: the main view is the text itself. */
+  Plain,
+  /** ASCII only, but with line breaks, control characters or runs of spaces to collapse. */
+  Ascii,
+  /** Anything else. */
+  Other,
+}
+
+function shapeOf(s: string): Shape {
   let prevSpace = true;
+  let plain = true;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 32 || c > 126) return false;
-    if (c === SPACE) {
-      if (prevSpace) return false;
+    if (c >= 0x80) return Shape.Other;
+    if (c < 32 || c === 127) plain = false;
+    else if (c === SPACE) {
+      if (prevSpace) plain = false;
       prevSpace = true;
     } else prevSpace = false;
   }
-  return !prevSpace || s.length === 0;
+  return plain && (!prevSpace || s.length === 0) ? Shape.Plain : Shape.Ascii;
+}
+
+/**
+ * The main view of ASCII text: runs of whitespace and control characters become one space, and are
+ * dropped at the ends. This is exactly what buildMain's general loop makes of ASCII text (no unit
+ * of it is invisible, a mark, a look-alike or changed by NFKC), without per-character work for the
+ * characters that stay: the text is copied in slices between the runs that change.
+ */
+function collapseAscii(s: string): string {
+  const n = s.length;
+  let i = 0;
+  while (i < n && isAsciiSeparator(s.charCodeAt(i))) i++;
+  let out = '';
+  let copyFrom = i; // start of the part of `s` not yet copied to `out`
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (!isAsciiSeparator(c)) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && isAsciiSeparator(s.charCodeAt(j))) j++;
+    if (j === n) return out + s.slice(copyFrom, i); // a trailing run is dropped
+    if (j - i > 1 || c !== SPACE) {
+      out += s.slice(copyFrom, i) + ' ';
+      copyFrom = j;
+    }
+    i = j;
+  }
+  return out + s.slice(copyFrom, n);
+}
+
+/** The offsets of collapseAscii's output, as buildMain's general loop would have recorded them. */
+function asciiOffsets(s: string, length: number): OffsetMap {
+  const from = new Int32Array(length);
+  const to = new Int32Array(length);
+  let k = 0;
+  let pendingSpace = -1; // original offset where a run of separators began
+  for (let i = 0; i < s.length; i++) {
+    if (isAsciiSeparator(s.charCodeAt(i))) {
+      if (pendingSpace < 0) pendingSpace = i;
+      continue;
+    }
+    if (pendingSpace >= 0 && k > 0) {
+      from[k] = pendingSpace;
+      to[k] = i;
+      k++;
+    }
+    pendingSpace = -1;
+    from[k] = i;
+    to[k] = i + 1;
+    k++;
+  }
+  return { from, to };
 }
 
 function buildMain(s: string): MainText {
-  if (isPlain(s)) return { text: s, invisible: [], hidden: '' };
+  const shape = shapeOf(s);
+  if (shape === Shape.Plain) return { text: s, invisible: [], hidden: '' };
+  if (shape === Shape.Ascii) {
+    const text = collapseAscii(s);
+    return { text, offsets: () => asciiOffsets(s, text.length), invisible: [], hidden: '' };
+  }
   // Output units and their original ranges, in typed arrays that grow when NFKC expands the text.
   let capacity = s.length + 16;
   let out = new Uint16Array(capacity);
   let from = new Int32Array(capacity);
   let to = new Int32Array(capacity);
   let length = 0;
-  let nonAscii = false;
+  let lookalike = false;
   const push = (unit: number, a: number, b: number) => {
     if (length === capacity) {
       capacity *= 2;
@@ -121,7 +224,7 @@ function buildMain(s: string): MainText {
     from[length] = a;
     to[length] = b;
     length++;
-    if (unit >= 0x80) nonAscii = true;
+    if (unit >= 0x80 && LOOKALIKE[unit] !== 0) lookalike = true;
   };
   const invisible: InvisibleRun[] = [];
   let hidden = '';
@@ -192,6 +295,13 @@ function buildMain(s: string): MainText {
       i += len;
       continue;
     }
+    if (len === 1 && !(i + 1 < n && s.charCodeAt(i + 1) >= 0x300 && isMark(s, i + 1)) && isStableUnit(cp)) {
+      // A character without marks that NFKC keeps: what the general path below would emit.
+      emitUnit(cp, i, i + 1);
+      prevCp = cp;
+      i++;
+      continue;
+    }
     // One base character with its combining marks, normalised together.
     let j = i + len;
     for (let m = j < n ? isMark(s, j) : 0; m > 0; m = j < n ? isMark(s, j) : 0) j += m;
@@ -208,11 +318,11 @@ function buildMain(s: string): MainText {
   }
   flushSmuggled();
   const units = out.subarray(0, length);
-  // Every look-alike is outside ASCII: text that stayed ASCII has nothing to fold.
-  if (nonAscii) foldConfusables(units);
+  // Only words with a look-alike in them are folded: text without any has nothing to fold.
+  if (lookalike) foldConfusables(units);
   let text = '';
   for (let k = 0; k < length; k += 8192) text += String.fromCharCode.apply(null, units.subarray(k, k + 8192) as unknown as number[]);
-  return { text, from: from.subarray(0, length), to: to.subarray(0, length), invisible, hidden };
+  return { text, offsets: { from: from.subarray(0, length), to: to.subarray(0, length) }, invisible, hidden };
 }
 
 /**
@@ -231,7 +341,7 @@ function foldConfusables(units: Uint16Array): void {
     let other = 0;
     for (let k = start; k < i; k++) {
       const u = units[k];
-      if (CONFUSABLES.has(u)) lookalike++;
+      if (LOOKALIKE[u] !== 0) lookalike++;
       else if (isAsciiLetter(u) || (u >= 0xc0 && u <= 0x24f)) latin++;
       else if (u >= 0x370 && !(u >= 0x2000 && u <= 0x2bff)) other++;
     }
@@ -241,7 +351,7 @@ function foldConfusables(units: Uint16Array): void {
   }
   for (const w of words) {
     if (w.latin === 0 && foreignText) continue;
-    for (let k = w.start; k < w.end; k++) units[k] = CONFUSABLES.get(units[k]) ?? units[k];
+    for (let k = w.start; k < w.end; k++) units[k] = LOOKALIKE[units[k]] || units[k];
   }
 }
 
@@ -251,10 +361,13 @@ export function normalise(original: string, options: NormaliseOptions = {}): Nor
   const maxDepth = options.maxDepth ?? 2;
   const budget = { decoded: options.maxDecoded ?? 16 };
   const main = buildMain(original);
-  const { from, to, invisible } = main;
+  const { invisible } = main;
+  let offsets = main.offsets;
 
   const toOriginal = (start: number, end: number): Span => {
-    if (!from || !to) return { start, end };
+    if (!offsets) return { start, end };
+    if (typeof offsets === 'function') offsets = offsets();
+    const { from, to } = offsets;
     if (end > start) return { start: from[start], end: to[end - 1] };
     const run = invisible.find((r) => r.at === start);
     if (run) return { start: run.start, end: run.end };
