@@ -12,6 +12,7 @@ const ROLE = new Uint8Array(128);
 for (let c = 65; c <= 90; c++) ROLE[c] = ROLE[c + 32] = LETTER;
 for (const k of Object.keys(LEET)) ROLE[k.charCodeAt(0)] = LEET_SUBSTITUTE;
 for (const c of '!"\'(),.:;?') ROLE[c.charCodeAt(0)] = EDGE;
+const roleOf = (c: number) => (c < 128 ? ROLE[c] : OTHER);
 /** Leet substitute code unit → the letter it stands for. */
 const LEET_LETTER: Array<string | undefined> = new Array(128);
 for (const [k, v] of Object.entries(LEET)) LEET_LETTER[k.charCodeAt(0)] = v;
@@ -19,47 +20,45 @@ for (const [k, v] of Object.entries(LEET)) LEET_LETTER[k.charCodeAt(0)] = v;
 /**
  * Folds words that mix letters with leet substitutes into letters; undefined when nothing
  * changed. Length-preserving, so offsets are shared with the input.
- *
- * A word (between spaces) without its edge punctuation is folded when it has at least 3 units, at
- * least one substitute, at least two letters, no fewer letters than substitutes, and nothing else.
- * One pass counts each word: punctuation at its start is skipped, and punctuation after its first
- * letter or substitute is held back and only counted as OTHER once something else follows it.
  */
 export function foldLeet(text: string): string | undefined {
   let out: string | undefined; // the folded text up to `copied`, once a word was folded
   let copied = 0;
-  const n = text.length;
-  let coreStart = -1; // first unit of the word that is not edge punctuation, -1 before it
-  let coreEnd = 0;
-  let letters = 0;
-  let leet = 0;
-  let other = 0;
-  let heldEdge = 0; // edge punctuation after the core so far: trailing unless more follows
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? text.charCodeAt(i) : 32;
+  let substitute = false; // whether the current word has a leet substitute: most words have none
+  for (let i = 0, start = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
     if (c !== 32) {
-      const role = c < 128 ? ROLE[c] : OTHER;
-      if (role === EDGE) {
-        if (coreStart >= 0) heldEdge++;
-        continue;
-      }
-      if (coreStart < 0) coreStart = i;
-      other += heldEdge;
-      heldEdge = 0;
-      if (role === LETTER) letters++;
-      else if (role === LEET_SUBSTITUTE) leet++;
-      else other++;
-      coreEnd = i + 1;
+      if (roleOf(c) === LEET_SUBSTITUTE) substitute = true;
       continue;
     }
-    if (coreStart >= 0 && coreEnd - coreStart >= 3 && leet > 0 && letters >= 2 && letters >= leet && other === 0) {
-      out = (out ?? '') + text.slice(copied, coreStart) + foldWord(text, coreStart, coreEnd);
-      copied = coreEnd;
+    if (substitute && isLeetWord(text, start, i)) {
+      // Edge punctuation has no substitute, so folding the whole word folds its core.
+      out = (out ?? '') + text.slice(copied, start) + foldWord(text, start, i);
+      copied = i;
     }
-    coreStart = -1;
-    letters = leet = other = heldEdge = 0;
+    start = i + 1;
+    substitute = false;
   }
   return out === undefined ? undefined : out + text.slice(copied);
+}
+
+/**
+ * Whether the word text[start, end), without its edge punctuation, has at least 3 units, at least
+ * one substitute, at least two letters, no fewer letters than substitutes, and nothing else.
+ */
+function isLeetWord(text: string, start: number, end: number): boolean {
+  while (start < end && roleOf(text.charCodeAt(start)) === EDGE) start++;
+  while (end > start && roleOf(text.charCodeAt(end - 1)) === EDGE) end--;
+  if (end - start < 3) return false;
+  let letters = 0;
+  let leet = 0;
+  for (let i = start; i < end; i++) {
+    const role = roleOf(text.charCodeAt(i));
+    if (role === LETTER) letters++;
+    else if (role === LEET_SUBSTITUTE) leet++;
+    else return false;
+  }
+  return leet > 0 && letters >= 2 && letters >= leet;
 }
 
 /** text[start, end) with every leet substitute replaced by its letter. */

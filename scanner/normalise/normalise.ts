@@ -83,8 +83,6 @@ const isUnicodeSpace = (cp: number) =>
   cp === 0x85 || cp === 0xa0 || cp === 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp === 0x2028 || cp === 0x2029 || cp === 0x202f || cp === 0x205f || cp === 0x3000;
 const isAsciiSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
 const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-/** ASCII units that separate words in the main view: whitespace and control characters. */
-const isAsciiSeparator = (c: number) => c <= 32 || c === 127;
 
 // Whether a code point counts as a combining mark, cached per code point (0 unknown, 1 no, 2 yes):
 // the answer depends on the code point alone, and testing the regular expression costs a string.
@@ -101,83 +99,90 @@ function isMark(s: string, i: number): number {
   return known === 2 ? (cp > 0xffff ? 2 : 1) : 0;
 }
 
-// BMP code units that NFKC leaves as they are when they stand alone (no combining mark follows)
-// and that are neither spaces nor marks (0 unknown, 1 yes, 2 no). Such a unit is copied to the
-// main view as it is, sparing a slice and a normalize() call per character.
-const stableCache = new Uint8Array(0x10000);
+// What buildMain needs to know of a BMP code unit, cached per unit as it depends on nothing else:
+// UNIT_STABLE for a unit that NFKC keeps as it is when it stands alone and that is neither a
+// space, a mark nor a surrogate; UNIT_SPACE for a Unicode space; UNIT_INVISIBLE for a unit that
+// classifyInvisible does not leave undefined, whatever comes before it (none of its answers for
+// BMP units depends on `prev` being undefined or not). 0 until computed.
+const UNIT_KNOWN = 1;
+const UNIT_STABLE = 2;
+const UNIT_SPACE = 4;
+const UNIT_INVISIBLE = 8;
+const unitCache = new Uint8Array(0x10000);
 
-function isStableUnit(cp: number): boolean {
-  let known = stableCache[cp];
-  if (known === 0) {
-    const ch = String.fromCharCode(cp);
-    known = ch.normalize('NFKC') === ch && !isUnicodeSpace(cp) && !MARK.test(ch) ? 1 : 2;
-    stableCache[cp] = known;
+function unitFlags(c: number): number {
+  let flags = unitCache[c];
+  if (flags === 0) {
+    const ch = String.fromCharCode(c);
+    flags = UNIT_KNOWN;
+    if (isUnicodeSpace(c)) flags |= UNIT_SPACE;
+    else if (!(c >= 0xd800 && c <= 0xdfff) && !MARK.test(ch) && ch.normalize('NFKC') === ch) flags |= UNIT_STABLE;
+    if (classifyInvisible(c, 0) !== undefined) flags |= UNIT_INVISIBLE;
+    unitCache[c] = flags;
   }
-  return known === 1;
-}
-
-const enum Shape {
-  /** Printable ASCII with single spaces between words: the main view is the text itself. */
-  Plain,
-  /** ASCII only, but with line breaks, control characters or runs of spaces to collapse. */
-  Ascii,
-  /** Anything else. */
-  Other,
-}
-
-function shapeOf(s: string): Shape {
-  let prevSpace = true;
-  let plain = true;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) return Shape.Other;
-    if (c < 32 || c === 127) plain = false;
-    else if (c === SPACE) {
-      if (prevSpace) plain = false;
-      prevSpace = true;
-    } else prevSpace = false;
-  }
-  return plain && (!prevSpace || s.length === 0) ? Shape.Plain : Shape.Ascii;
+  return flags;
 }
 
 /**
- * The main view of ASCII text: runs of whitespace and control characters become one space, and are
- * dropped at the ends. This is exactly what buildMain's general loop makes of ASCII text (no unit
- * of it is invisible, a mark, a look-alike or changed by NFKC), without per-character work for the
- * characters that stay: the text is copied in slices between the runs that change.
+ * Whether a unit of simple text (see collapseSimple) separates words, 0 if not, -1 if the text is
+ * not simple: units outside ASCII must be Unicode spaces, or visible characters that NFKC keeps,
+ * that are not marks, surrogates or look-alikes.
  */
-function collapseAscii(s: string): string {
+function simpleSeparator(c: number): number {
+  if (c < 0x80) return c <= 32 || c === 127 ? 1 : 0; // whitespace and control characters
+  const flags = unitFlags(c);
+  if (flags & UNIT_SPACE) return 1;
+  return (flags & (UNIT_STABLE | UNIT_INVISIBLE)) === UNIT_STABLE && LOOKALIKE[c] === 0 ? 0 : -1;
+}
+
+/**
+ * The main view of simple text, or undefined when the text is not simple (see simpleSeparator):
+ * runs of separators become one space, and are dropped at the ends. In such text no unit is
+ * invisible, combines with a mark, is changed by NFKC or folded as a look-alike, so this is exactly
+ * what buildMain's general loop makes of it, without per-character work for the characters that
+ * stay: the text is copied in slices between the runs of separators that change.
+ */
+function collapseSimple(s: string): { text: string; ascii: boolean } | undefined {
   const n = s.length;
-  let i = 0;
-  while (i < n && isAsciiSeparator(s.charCodeAt(i))) i++;
+  let ascii = true;
   let out = '';
-  let copyFrom = i; // start of the part of `s` not yet copied to `out`
-  while (i < n) {
+  let copyFrom = -1; // start of the part of `s` not yet copied to `out`, -1 before the first word
+  for (let i = 0; i < n; ) {
     const c = s.charCodeAt(i);
-    if (!isAsciiSeparator(c)) {
+    const separator = simpleSeparator(c);
+    if (separator < 0) return undefined;
+    if (c >= 0x80) ascii = false;
+    if (separator === 0) {
+      if (copyFrom < 0) copyFrom = i;
       i++;
       continue;
     }
     let j = i + 1;
-    while (j < n && isAsciiSeparator(s.charCodeAt(j))) j++;
-    if (j === n) return out + s.slice(copyFrom, i); // a trailing run is dropped
-    if (j - i > 1 || c !== SPACE) {
+    for (let r = 0; j < n && (r = simpleSeparator(s.charCodeAt(j))) !== 0; j++) {
+      if (r < 0) return undefined;
+      if (s.charCodeAt(j) >= 0x80) ascii = false;
+    }
+    if (copyFrom < 0) {
+      copyFrom = j; // a leading run is dropped
+    } else if (j === n) {
+      return { text: out + s.slice(copyFrom, i), ascii }; // and so is a trailing run
+    } else if (j - i > 1 || c !== SPACE) {
       out += s.slice(copyFrom, i) + ' ';
       copyFrom = j;
     }
     i = j;
   }
-  return out + s.slice(copyFrom, n);
+  return { text: copyFrom < 0 ? '' : out + s.slice(copyFrom, n), ascii };
 }
 
-/** The offsets of collapseAscii's output, as buildMain's general loop would have recorded them. */
-function asciiOffsets(s: string, length: number): OffsetMap {
+/** The offsets of collapseSimple's output, as buildMain's general loop would have recorded them. */
+function simpleOffsets(s: string, length: number): OffsetMap {
   const from = new Int32Array(length);
   const to = new Int32Array(length);
   let k = 0;
   let pendingSpace = -1; // original offset where a run of separators began
   for (let i = 0; i < s.length; i++) {
-    if (isAsciiSeparator(s.charCodeAt(i))) {
+    if (simpleSeparator(s.charCodeAt(i)) !== 0) {
       if (pendingSpace < 0) pendingSpace = i;
       continue;
     }
@@ -195,11 +200,12 @@ function asciiOffsets(s: string, length: number): OffsetMap {
 }
 
 function buildMain(s: string): MainText {
-  const shape = shapeOf(s);
-  if (shape === Shape.Plain) return { text: s, invisible: [], hidden: '' };
-  if (shape === Shape.Ascii) {
-    const text = collapseAscii(s);
-    return { text, offsets: () => asciiOffsets(s, text.length), invisible: [], hidden: '' };
+  const simple = collapseSimple(s);
+  if (simple !== undefined) {
+    // Printable ASCII that needs no change keeps one-to-one offsets.
+    if (simple.ascii && simple.text === s) return { text: s, invisible: [], hidden: '' };
+    const { text } = simple;
+    return { text, offsets: () => simpleOffsets(s, text.length), invisible: [], hidden: '' };
   }
   // Output units and their original ranges, in typed arrays that grow when NFKC expands the text.
   let capacity = s.length + 16;
@@ -295,7 +301,7 @@ function buildMain(s: string): MainText {
       i += len;
       continue;
     }
-    if (len === 1 && !(i + 1 < n && s.charCodeAt(i + 1) >= 0x300 && isMark(s, i + 1)) && isStableUnit(cp)) {
+    if (len === 1 && !(i + 1 < n && s.charCodeAt(i + 1) >= 0x300 && isMark(s, i + 1)) && (unitFlags(cp) & UNIT_STABLE) !== 0) {
       // A character without marks that NFKC keeps: what the general path below would emit.
       emitUnit(cp, i, i + 1);
       prevCp = cp;
