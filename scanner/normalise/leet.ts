@@ -17,27 +17,31 @@ const roleOf = (c: number) => (c < 128 ? ROLE[c] : OTHER);
 const LEET_LETTER: Array<string | undefined> = new Array(128);
 for (const [k, v] of Object.entries(LEET)) LEET_LETTER[k.charCodeAt(0)] = v;
 
+/** Any leet substitute; global, so that `test` moves `lastIndex` past it. */
+const SUBSTITUTE = new RegExp(`[${Object.keys(LEET).join('').replace(/[\\\]^-]/g, '\\$&')}]`, 'g');
+
 /**
  * Folds words that mix letters with leet substitutes into letters; undefined when nothing
  * changed. Length-preserving, so offsets are shared with the input.
+ *
+ * Only words with a substitute in them can fold, and most text has few or none: a regular
+ * expression finds them faster than reading every unit here.
  */
 export function foldLeet(text: string): string | undefined {
   let out: string | undefined; // the folded text up to `copied`, once a word was folded
   let copied = 0;
-  let substitute = false; // whether the current word has a leet substitute: most words have none
-  for (let i = 0, start = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 32;
-    if (c !== 32) {
-      if (roleOf(c) === LEET_SUBSTITUTE) substitute = true;
-      continue;
-    }
-    if (substitute && isLeetWord(text, start, i)) {
+  SUBSTITUTE.lastIndex = 0;
+  while (SUBSTITUTE.test(text)) {
+    const at = SUBSTITUTE.lastIndex - 1;
+    const start = text.lastIndexOf(' ', at) + 1;
+    const space = text.indexOf(' ', at);
+    const end = space < 0 ? text.length : space;
+    if (isLeetWord(text, start, end)) {
       // Edge punctuation has no substitute, so folding the whole word folds its core.
-      out = (out ?? '') + text.slice(copied, start) + foldWord(text, start, i);
-      copied = i;
+      out = (out ?? '') + text.slice(copied, start) + foldWord(text, start, end);
+      copied = end;
     }
-    start = i + 1;
-    substitute = false;
+    SUBSTITUTE.lastIndex = end;
   }
   return out === undefined ? undefined : out + text.slice(copied);
 }

@@ -142,37 +142,32 @@ function simpleSeparator(c: number): number {
  * what buildMain's general loop makes of it, without per-character work for the characters that
  * stay: the text is copied in slices between the runs of separators that change.
  */
-function collapseSimple(s: string): { text: string; ascii: boolean } | undefined {
+function collapseSimple(s: string): string | undefined {
   const n = s.length;
-  let ascii = true;
   let out = '';
   let copyFrom = -1; // start of the part of `s` not yet copied to `out`, -1 before the first word
   for (let i = 0; i < n; ) {
     const c = s.charCodeAt(i);
     const separator = simpleSeparator(c);
     if (separator < 0) return undefined;
-    if (c >= 0x80) ascii = false;
     if (separator === 0) {
       if (copyFrom < 0) copyFrom = i;
       i++;
       continue;
     }
     let j = i + 1;
-    for (let r = 0; j < n && (r = simpleSeparator(s.charCodeAt(j))) !== 0; j++) {
-      if (r < 0) return undefined;
-      if (s.charCodeAt(j) >= 0x80) ascii = false;
-    }
+    for (let r = 0; j < n && (r = simpleSeparator(s.charCodeAt(j))) !== 0; j++) if (r < 0) return undefined;
     if (copyFrom < 0) {
       copyFrom = j; // a leading run is dropped
     } else if (j === n) {
-      return { text: out + s.slice(copyFrom, i), ascii }; // and so is a trailing run
+      return out + s.slice(copyFrom, i); // and so is a trailing run
     } else if (j - i > 1 || c !== SPACE) {
       out += s.slice(copyFrom, i) + ' ';
       copyFrom = j;
     }
     i = j;
   }
-  return { text: copyFrom < 0 ? '' : out + s.slice(copyFrom, n), ascii };
+  return copyFrom < 0 ? '' : out + s.slice(copyFrom, n);
 }
 
 /** The offsets of collapseSimple's output, as buildMain's general loop would have recorded them. */
@@ -199,14 +194,19 @@ function simpleOffsets(s: string, length: number): OffsetMap {
   return { from, to };
 }
 
+/** A unit outside printable ASCII, or two spaces in a row. */
+const NOT_PLAIN = /[^\x20-\x7e]| {2}/;
+
+/** True when nothing in the text needs normalising (printable ASCII, single spaces, no edges).
+ *  A regular expression without quantifiers (so without backtracking) finds that fastest. */
+const isPlain = (s: string) =>
+  s.length === 0 || (s.charCodeAt(0) !== SPACE && s.charCodeAt(s.length - 1) !== SPACE && !NOT_PLAIN.test(s));
+
 function buildMain(s: string): MainText {
+  // Text that needs no change keeps one-to-one offsets.
+  if (isPlain(s)) return { text: s, invisible: [], hidden: '' };
   const simple = collapseSimple(s);
-  if (simple !== undefined) {
-    // Printable ASCII that needs no change keeps one-to-one offsets.
-    if (simple.ascii && simple.text === s) return { text: s, invisible: [], hidden: '' };
-    const { text } = simple;
-    return { text, offsets: () => simpleOffsets(s, text.length), invisible: [], hidden: '' };
-  }
+  if (simple !== undefined) return { text: simple, offsets: () => simpleOffsets(s, simple.length), invisible: [], hidden: '' };
   // Output units and their original ranges, in typed arrays that grow when NFKC expands the text.
   let capacity = s.length + 16;
   let out = new Uint16Array(capacity);
