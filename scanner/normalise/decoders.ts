@@ -178,7 +178,8 @@ for (const c of '0123456789ABCDEFabcdef') CLASS[c.charCodeAt(0)] |= HEX_CHAR | H
 for (const c of ' :,-') CLASS[c.charCodeAt(0)] |= HEX_SEPARATOR;
 
 /**
- * Start of the first run of at least `min` units of class `cls`, or -1. The base64 and hex
+ * Start of the first run of at least `min` units of class `cls`, or -1; `from` is where to start
+ * looking when no such run can begin before it. The base64 and hex
  * patterns need runs of 16, 16 and 23 such units, which most text never has; and none of their
  * matches can begin before the first such run, so their search starts there.
  *
@@ -186,9 +187,9 @@ for (const c of ' :,-') CLASS[c.charCodeAt(0)] |= HEX_SEPARATOR;
  * the class rules out every run through it, so in ordinary text most units are never read, and no
  * unit is read more than twice.
  */
-function firstRun(text: string, cls: number, min: number): number {
-  // Invariant: no run of `min` begins before `start`, and `start` is 0 or follows a unit outside the class.
-  for (let start = 0; start + min <= text.length; ) {
+function firstRun(text: string, cls: number, min: number, from = 0): number {
+  // Invariant: no run of `min` begins before `start` (the caller vouches for `from`).
+  for (let start = from; start + min <= text.length; ) {
     let k = start + min - 1;
     while (k >= start && inClass(text.charCodeAt(k), cls)) k--;
     if (k < start) return start;
@@ -222,8 +223,10 @@ export function findEncoded(text: string, limit = 16): Decoded[] {
       if (decoded !== undefined) out.push({ kind, start: m.index, end: m.index + m[0].length, text: decoded });
     }
   };
-  scan(BASE64, 'base64', decodeBase64, firstRun(text, BASE64_CHAR, 16));
-  scan(HEX_RUN, 'hex', decodeHex, firstRun(text, HEX_CHAR, 16));
+  const base64From = firstRun(text, BASE64_CHAR, 16);
+  scan(BASE64, 'base64', decodeBase64, base64From);
+  // Hex digits are base64 characters, so a run of 16 hex digits lies in a run of 16 base64 characters.
+  scan(HEX_RUN, 'hex', decodeHex, base64From < 0 ? -1 : firstRun(text, HEX_CHAR, 16, base64From));
   scan(HEX_SEPARATED, 'hex', decodeHex, firstRun(text, HEX_SEPARATOR, 23));
   // Each escape pattern begins with its marker, so none matches before the marker's first occurrence.
   scan(HEX_ESCAPED, 'escape', decodeEscapes, text.indexOf('\\x'));
