@@ -98,27 +98,69 @@ const COMMON_ROT13 = new Set([...COMMON].map(rot13));
 const COMMON_REVERSED = new Set([...COMMON].map(reverse));
 const LONGEST_COMMON = Math.max(...[...COMMON].map((w) => w.length));
 
+// Which of the three lists a word is in, looked up by a number computed while reading the word, so
+// that counting allocates no strings: 5 bits a letter, exact for words of up to 10 letters.
+const IN_COMMON = 1;
+const IN_ROT13 = 2;
+const IN_REVERSED = 4;
+const CODED_LETTERS = 10;
+const wordCode = (word: string) => [...word].reduce((code, ch) => code * 32 + ch.charCodeAt(0) - 96, 0);
+const LISTS_OF_WORD = new Map<number, number>();
+for (const [words, flag] of [[COMMON, IN_COMMON], [COMMON_ROT13, IN_ROT13], [COMMON_REVERSED, IN_REVERSED]] as const)
+  for (const w of words) if (w.length <= CODED_LETTERS) LISTS_OF_WORD.set(wordCode(w), (LISTS_OF_WORD.get(wordCode(w)) ?? 0) | flag);
+// Most words are in no list: a table indexed by a word's length and last letters tells which
+// (length, ending) pairs occur in a list at all, and spares the map look-up for the others.
+const ENDING_BITS = 12;
+const ENDING_MASK = (1 << ENDING_BITS) - 1;
+const endingKey = (length: number, ending: number) => (Math.min(length, 15) << ENDING_BITS) | ending;
+const MAY_BE_LISTED = new Uint8Array(16 << ENDING_BITS);
+for (const words of [COMMON, COMMON_ROT13, COMMON_REVERSED])
+  for (const w of words) MAY_BE_LISTED[endingKey(w.length, wordCode(w.slice(-3)) & ENDING_MASK)] = 1;
+/** The lists a longer word is in, looked up by the word itself. */
+const listsOfLongWord = (w: string) => (COMMON.has(w) ? IN_COMMON : 0) | (COMMON_ROT13.has(w) ? IN_ROT13 : 0) | (COMMON_REVERSED.has(w) ? IN_REVERSED : 0);
+
 // Whole-text transforms are only worth trying on text that reads as gibberish.
 const MAX_TRANSFORM_CHARS = 4000;
 
-function wholeTextTransforms(text: string): Decoded[] {
-  if (text.length < 12 || text.length > MAX_TRANSFORM_CHARS) return [];
+/**
+ * How many words of the text are common words, common words in rot13, and common words reversed.
+ * The words are the runs of a–z in the lower-cased text. Only two code points outside ASCII
+ * lower-case to something with a–z in it (U+0130 İ and U+212A Kelvin sign); in text without them
+ * every unit outside ASCII separates words whatever its lower case, so only A–Z need lowering, unit
+ * by unit, which spares lower-casing the whole text.
+ */
+function countCommonWords(text: string): { plain: number; rotated: number; reversed: number } {
+  const lower = text.includes('\u0130') || text.includes('\u212a') ? text.toLowerCase() : text;
   let plain = 0;
   let rotated = 0;
   let reversed = 0;
-  // The words are the runs of a–z in the lower-cased text; only short ones can be common words.
-  const lower = text.toLowerCase();
+  let code = 0;
+  let ending = 0; // the low bits of `code`, kept as a small integer
   for (let i = 0, start = 0; i <= lower.length; i++) {
-    const c = i < lower.length ? lower.charCodeAt(i) : 0;
-    if (c >= 97 && c <= 122) continue;
-    if (i > start && i - start <= LONGEST_COMMON) {
-      const w = lower.slice(start, i);
-      if (COMMON.has(w)) plain++;
-      if (COMMON_ROT13.has(w)) rotated++;
-      if (COMMON_REVERSED.has(w)) reversed++;
+    let c = i < lower.length ? lower.charCodeAt(i) : 0;
+    if (c >= 65 && c <= 90) c += 32;
+    if (c >= 97 && c <= 122) {
+      code = code * 32 + c - 96;
+      ending = ((ending << 5) | (c - 96)) & ENDING_MASK;
+      continue;
+    }
+    const length = i - start;
+    if (length > 0 && length <= LONGEST_COMMON && MAY_BE_LISTED[endingKey(length, ending)] === 1) {
+      const lists = length <= CODED_LETTERS ? (LISTS_OF_WORD.get(code) ?? 0) : listsOfLongWord(lower.slice(start, i).toLowerCase());
+      if (lists & IN_COMMON) plain++;
+      if (lists & IN_ROT13) rotated++;
+      if (lists & IN_REVERSED) reversed++;
     }
     start = i + 1;
+    code = 0;
+    ending = 0;
   }
+  return { plain, rotated, reversed };
+}
+
+function wholeTextTransforms(text: string): Decoded[] {
+  if (text.length < 12 || text.length > MAX_TRANSFORM_CHARS) return [];
+  const { plain, rotated, reversed } = countCommonWords(text);
   const worth = (hits: number) => hits >= 3 && hits >= 2 * plain + 2;
   const out: Decoded[] = [];
   if (worth(rotated)) out.push({ kind: 'rot13', start: 0, end: text.length, text: rot13(text) });
@@ -135,48 +177,62 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+
 for (const c of '0123456789ABCDEFabcdef') CLASS[c.charCodeAt(0)] |= HEX_CHAR | HEX_SEPARATOR;
 for (const c of ' :,-') CLASS[c.charCodeAt(0)] |= HEX_SEPARATOR;
 
-/** Longest runs of base64-alphabet characters, of hex digits, and of hex digits with separators:
- *  the base64 and hex patterns need at least 16, 16 and 23 of them in a row, which most text never
- *  has, so one pass over the text spares running their regular expressions. */
-function longestRuns(text: string): { base64: number; hex: number; hexSeparated: number } {
-  let base64 = 0;
-  let hex = 0;
-  let hexSeparated = 0;
-  let b = 0;
-  let h = 0;
-  let hs = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const k = c < 128 ? CLASS[c] : 0;
-    b = k & BASE64_CHAR ? b + 1 : 0;
-    h = k & HEX_CHAR ? h + 1 : 0;
-    hs = k & HEX_SEPARATOR ? hs + 1 : 0;
-    if (b > base64) base64 = b;
-    if (h > hex) hex = h;
-    if (hs > hexSeparated) hexSeparated = hs;
+/**
+ * Start of the first run of at least `min` units of class `cls`, or -1; `from` is where to start
+ * looking when no such run can begin before it. The base64 and hex
+ * patterns need runs of 16, 16 and 23 such units, which most text never has; and none of their
+ * matches can begin before the first such run, so their search starts there.
+ *
+ * It probes the last unit a run starting at `start` would need and reads backwards: a unit outside
+ * the class rules out every run through it, so in ordinary text most units are never read, and no
+ * unit is read more than twice.
+ */
+function firstRun(text: string, cls: number, min: number, from = 0): number {
+  // Invariant: no run of `min` begins before `start` (the caller vouches for `from`).
+  for (let start = from; start + min <= text.length; ) {
+    let k = start + min - 1;
+    while (k >= start && inClass(text.charCodeAt(k), cls)) k--;
+    if (k < start) return start;
+    start = k + 1;
   }
-  return { base64, hex, hexSeparated };
+  return -1;
+}
+
+const inClass = (c: number, cls: number) => c < 128 && (CLASS[c] & cls) !== 0;
+
+const isHexDigit = (c: number) => c < 128 && (CLASS[c] & HEX_CHAR) !== 0;
+
+/** 0 when the text has the three %XX escapes every URL-encoded match needs, else -1. */
+function urlEscapesFrom(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('%'); i >= 0 && i + 2 < text.length; i = text.indexOf('%', i + 1)) {
+    if (isHexDigit(text.charCodeAt(i + 1)) && isHexDigit(text.charCodeAt(i + 2)) && ++count === 3) return 0;
+  }
+  return -1;
 }
 
 /** Every decodable segment of `text`, in order of position, at most `limit` of them. */
 export function findEncoded(text: string, limit = 16): Decoded[] {
   const out: Decoded[] = [];
-  const scan = (re: RegExp, kind: EncodingKind, decode: (s: string) => string | undefined, worthTrying: boolean) => {
-    if (!worthTrying) return;
-    re.lastIndex = 0;
+  /** Runs `re` over the text from `from` (no match begins before it), unless `from` is -1. */
+  const scan = (re: RegExp, kind: EncodingKind, decode: (s: string) => string | undefined, from: number) => {
+    if (from < 0) return;
+    re.lastIndex = from;
     for (let m = re.exec(text); m && out.length < limit; m = re.exec(text)) {
       const decoded = decode(m[0]);
       if (decoded !== undefined) out.push({ kind, start: m.index, end: m.index + m[0].length, text: decoded });
     }
   };
-  const runs = longestRuns(text);
-  scan(BASE64, 'base64', decodeBase64, runs.base64 >= 16);
-  scan(HEX_RUN, 'hex', decodeHex, runs.hex >= 16);
-  scan(HEX_SEPARATED, 'hex', decodeHex, runs.hexSeparated >= 23);
-  scan(HEX_ESCAPED, 'escape', decodeEscapes, text.includes('\\x'));
-  scan(UNICODE_ESCAPED, 'escape', decodeEscapes, text.includes('\\u'));
-  scan(HTML_ENTITIES, 'escape', decodeEscapes, text.includes('&#'));
-  scan(URL_ENCODED, 'url', decodeUrl, text.includes('%'));
+  const base64From = firstRun(text, BASE64_CHAR, 16);
+  scan(BASE64, 'base64', decodeBase64, base64From);
+  // Hex digits are base64 characters, so a run of 16 hex digits lies in a run of 16 base64 characters.
+  scan(HEX_RUN, 'hex', decodeHex, base64From < 0 ? -1 : firstRun(text, HEX_CHAR, 16, base64From));
+  scan(HEX_SEPARATED, 'hex', decodeHex, firstRun(text, HEX_SEPARATOR, 23));
+  // Each escape pattern begins with its marker, so none matches before the marker's first occurrence.
+  scan(HEX_ESCAPED, 'escape', decodeEscapes, text.indexOf('\\x'));
+  scan(UNICODE_ESCAPED, 'escape', decodeEscapes, text.indexOf('\\u'));
+  scan(HTML_ENTITIES, 'escape', decodeEscapes, text.indexOf('&#'));
+  scan(URL_ENCODED, 'url', decodeUrl, urlEscapesFrom(text));
   for (const d of wholeTextTransforms(text)) if (out.length < limit) out.push(d);
   return out.sort((a, b) => a.start - b.start);
 }

@@ -59,52 +59,170 @@ export interface NormaliseOptions {
   maxDecoded?: number;
 }
 
+/** Original range of each unit of the main view. */
+interface OffsetMap {
+  from: Int32Array;
+  to: Int32Array;
+}
+
 interface MainText {
   text: string;
-  /** Original offsets of each output unit, or undefined when the text is unchanged. */
-  from?: Int32Array;
-  to?: Int32Array;
+  /** Original offsets of each output unit, or undefined when the text is unchanged; a function when
+   *  they are cheap to recompute, so that they are only built if a span is mapped back. */
+  offsets?: OffsetMap | (() => OffsetMap);
   invisible: InvisibleRun[];
   hidden: string;
 }
 
 const SPACE = 32;
+/** Look-alike code unit → the Latin letter it imitates, 0 for the others: CONFUSABLES as a table. */
+const LOOKALIKE = new Uint16Array(0x10000);
+for (const [from, to] of CONFUSABLES) LOOKALIKE[from] = to;
+/** A unit in one of the 256-unit blocks that hold look-alikes: text without any has none to fold.
+ *  A few ranges make a regular expression that scans faster than a class of every look-alike. */
+const LOOKALIKE_BLOCK = new RegExp(
+  `[${[...new Set([...CONFUSABLES.keys()].map((u) => u >> 8))].map((b) => `\\u${(b << 8).toString(16).padStart(4, '0')}-\\u${((b << 8) | 0xff).toString(16).padStart(4, '0')}`).join('')}]`,
+);
 const MARK = /\p{M}/u;
 const isUnicodeSpace = (cp: number) =>
   cp === 0x85 || cp === 0xa0 || cp === 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp === 0x2028 || cp === 0x2029 || cp === 0x202f || cp === 0x205f || cp === 0x3000;
 const isAsciiSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
 const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
+// Whether a code point counts as a combining mark, cached per code point (0 unknown, 1 no, 2 yes):
+// the answer depends on the code point alone, and testing the regular expression costs a string.
+const markCache = new Uint8Array(0x110000);
+
 function isMark(s: string, i: number): number {
   const cp = s.codePointAt(i)!;
   if (cp < 0x300) return 0;
-  const ch = String.fromCodePoint(cp);
-  return MARK.test(ch) && classifyInvisible(cp, 0) === undefined ? ch.length : 0;
+  let known = markCache[cp];
+  if (known === 0) {
+    known = MARK.test(String.fromCodePoint(cp)) && classifyInvisible(cp, 0) === undefined ? 2 : 1;
+    markCache[cp] = known;
+  }
+  return known === 2 ? (cp > 0xffff ? 2 : 1) : 0;
 }
 
-/** True when nothing in the text needs normalising (printable ASCII, single spaces, no edges). */
-function isPlain(s: string): boolean {
-  let prevSpace = true;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 32 || c > 126) return false;
-    if (c === SPACE) {
-      if (prevSpace) return false;
-      prevSpace = true;
-    } else prevSpace = false;
+// What buildMain needs to know of a BMP code unit, cached per unit as it depends on nothing else:
+// UNIT_STABLE for a unit that NFKC keeps as it is when it stands alone and that is neither a
+// space, a mark nor a surrogate; UNIT_SPACE for a Unicode space; UNIT_INVISIBLE for a unit that
+// classifyInvisible does not leave undefined, whatever comes before it (none of its answers for
+// BMP units depends on `prev` being undefined or not). 0 until computed.
+const UNIT_KNOWN = 1;
+const UNIT_STABLE = 2;
+const UNIT_SPACE = 4;
+const UNIT_INVISIBLE = 8;
+const unitCache = new Uint8Array(0x10000);
+
+function unitFlags(c: number): number {
+  let flags = unitCache[c];
+  if (flags === 0) {
+    const ch = String.fromCharCode(c);
+    flags = UNIT_KNOWN;
+    if (isUnicodeSpace(c)) flags |= UNIT_SPACE;
+    else if (!(c >= 0xd800 && c <= 0xdfff) && !MARK.test(ch) && ch.normalize('NFKC') === ch) flags |= UNIT_STABLE;
+    if (classifyInvisible(c, 0) !== undefined) flags |= UNIT_INVISIBLE;
+    unitCache[c] = flags;
   }
-  return !prevSpace || s.length === 0;
+  return flags;
 }
+
+/**
+ * Whether a unit of simple text (see collapseSimple) separates words, 0 if not, -1 if the text is
+ * not simple: units outside ASCII must be Unicode spaces, or visible characters that NFKC keeps
+ * and that are not marks or surrogates.
+ */
+function simpleSeparator(c: number): number {
+  if (c < 0x80) return c <= 32 || c === 127 ? 1 : 0; // whitespace and control characters
+  const flags = unitFlags(c);
+  if (flags & UNIT_SPACE) return 1;
+  return (flags & (UNIT_STABLE | UNIT_INVISIBLE)) === UNIT_STABLE ? 0 : -1;
+}
+
+/**
+ * The main view of simple text, or undefined when the text is not simple (see simpleSeparator):
+ * runs of separators become one space, and are dropped at the ends. In such text no unit is
+ * invisible, combines with a mark or is changed by NFKC, so this is exactly what buildMain's general
+ * loop makes of it before folding look-alikes, without per-character work for the characters that
+ * stay: the text is copied in slices between the runs of separators that change.
+ */
+function collapseSimple(s: string): string | undefined {
+  const n = s.length;
+  let out = '';
+  let copyFrom = -1; // start of the part of `s` not yet copied to `out`, -1 before the first word
+  for (let i = 0; i < n; ) {
+    const c = s.charCodeAt(i);
+    const separator = simpleSeparator(c);
+    if (separator < 0) return undefined;
+    if (separator === 0) {
+      if (copyFrom < 0) copyFrom = i;
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    for (let r = 0; j < n && (r = simpleSeparator(s.charCodeAt(j))) !== 0; j++) if (r < 0) return undefined;
+    if (copyFrom < 0) {
+      copyFrom = j; // a leading run is dropped
+    } else if (j === n) {
+      return out + s.slice(copyFrom, i); // and so is a trailing run
+    } else if (j - i > 1 || c !== SPACE) {
+      out += s.slice(copyFrom, i) + ' ';
+      copyFrom = j;
+    }
+    i = j;
+  }
+  return copyFrom < 0 ? '' : out + s.slice(copyFrom, n);
+}
+
+/** The offsets of collapseSimple's output, as buildMain's general loop would have recorded them. */
+function simpleOffsets(s: string, length: number): OffsetMap {
+  const from = new Int32Array(length);
+  const to = new Int32Array(length);
+  let k = 0;
+  let pendingSpace = -1; // original offset where a run of separators began
+  for (let i = 0; i < s.length; i++) {
+    if (simpleSeparator(s.charCodeAt(i)) !== 0) {
+      if (pendingSpace < 0) pendingSpace = i;
+      continue;
+    }
+    if (pendingSpace >= 0 && k > 0) {
+      from[k] = pendingSpace;
+      to[k] = i;
+      k++;
+    }
+    pendingSpace = -1;
+    from[k] = i;
+    to[k] = i + 1;
+    k++;
+  }
+  return { from, to };
+}
+
+/** A unit outside printable ASCII, or two spaces in a row. */
+const NOT_PLAIN = /[^\x20-\x7e]| {2}/;
+
+/** True when nothing in the text needs normalising (printable ASCII, single spaces, no edges).
+ *  A regular expression without quantifiers (so without backtracking) finds that fastest. */
+const isPlain = (s: string) =>
+  s.length === 0 || (s.charCodeAt(0) !== SPACE && s.charCodeAt(s.length - 1) !== SPACE && !NOT_PLAIN.test(s));
 
 function buildMain(s: string): MainText {
+  // Text that needs no change keeps one-to-one offsets.
   if (isPlain(s)) return { text: s, invisible: [], hidden: '' };
+  const simple = collapseSimple(s);
+  if (simple !== undefined) {
+    // Folding replaces units one for one: the offsets stay those of the collapsed text.
+    const text = LOOKALIKE_BLOCK.test(simple) ? foldConfusablesIn(simple) : simple;
+    return { text, offsets: () => simpleOffsets(s, text.length), invisible: [], hidden: '' };
+  }
   // Output units and their original ranges, in typed arrays that grow when NFKC expands the text.
   let capacity = s.length + 16;
   let out = new Uint16Array(capacity);
   let from = new Int32Array(capacity);
   let to = new Int32Array(capacity);
   let length = 0;
-  let nonAscii = false;
+  let lookalike = false;
   const push = (unit: number, a: number, b: number) => {
     if (length === capacity) {
       capacity *= 2;
@@ -121,7 +239,7 @@ function buildMain(s: string): MainText {
     from[length] = a;
     to[length] = b;
     length++;
-    if (unit >= 0x80) nonAscii = true;
+    if (unit >= 0x80 && LOOKALIKE[unit] !== 0) lookalike = true;
   };
   const invisible: InvisibleRun[] = [];
   let hidden = '';
@@ -192,6 +310,13 @@ function buildMain(s: string): MainText {
       i += len;
       continue;
     }
+    if (len === 1 && !(i + 1 < n && s.charCodeAt(i + 1) >= 0x300 && isMark(s, i + 1)) && (unitFlags(cp) & UNIT_STABLE) !== 0) {
+      // A character without marks that NFKC keeps: what the general path below would emit.
+      emitUnit(cp, i, i + 1);
+      prevCp = cp;
+      i++;
+      continue;
+    }
     // One base character with its combining marks, normalised together.
     let j = i + len;
     for (let m = j < n ? isMark(s, j) : 0; m > 0; m = j < n ? isMark(s, j) : 0) j += m;
@@ -208,11 +333,10 @@ function buildMain(s: string): MainText {
   }
   flushSmuggled();
   const units = out.subarray(0, length);
-  // Every look-alike is outside ASCII: text that stayed ASCII has nothing to fold.
-  if (nonAscii) foldConfusables(units);
-  let text = '';
-  for (let k = 0; k < length; k += 8192) text += String.fromCharCode.apply(null, units.subarray(k, k + 8192) as unknown as number[]);
-  return { text, from: from.subarray(0, length), to: to.subarray(0, length), invisible, hidden };
+  // Only words with a look-alike in them are folded: text without any has nothing to fold.
+  if (lookalike) foldConfusables(units);
+  const text = unitsToString(units);
+  return { text, offsets: { from: from.subarray(0, length), to: to.subarray(0, length) }, invisible, hidden };
 }
 
 /**
@@ -220,7 +344,7 @@ function buildMain(s: string): MainText {
  * only of look-alikes ("раураl") unless the text has real Cyrillic or Greek words, so that a
  * Russian sentence keeps its letters.
  */
-function foldConfusables(units: Uint16Array): void {
+function foldConfusables(units: Uint16Array): boolean {
   const words: Array<{ start: number; end: number; latin: number; lookalike: number }> = [];
   let foreignText = false;
   let start = 0;
@@ -231,7 +355,7 @@ function foldConfusables(units: Uint16Array): void {
     let other = 0;
     for (let k = start; k < i; k++) {
       const u = units[k];
-      if (CONFUSABLES.has(u)) lookalike++;
+      if (LOOKALIKE[u] !== 0) lookalike++;
       else if (isAsciiLetter(u) || (u >= 0xc0 && u <= 0x24f)) latin++;
       else if (u >= 0x370 && !(u >= 0x2000 && u <= 0x2bff)) other++;
     }
@@ -239,10 +363,26 @@ function foldConfusables(units: Uint16Array): void {
     if (other > 0 && latin === 0) foreignText = true;
     start = i + 1;
   }
+  let changed = false;
   for (const w of words) {
     if (w.latin === 0 && foreignText) continue;
-    for (let k = w.start; k < w.end; k++) units[k] = CONFUSABLES.get(units[k]) ?? units[k];
+    for (let k = w.start; k < w.end; k++) units[k] = LOOKALIKE[units[k]] || units[k];
+    changed = true;
   }
+  return changed;
+}
+
+/** `text` with its look-alikes folded by foldConfusables: the same string when none is folded. */
+function foldConfusablesIn(text: string): string {
+  const units = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) units[i] = text.charCodeAt(i);
+  return foldConfusables(units) ? unitsToString(units) : text;
+}
+
+function unitsToString(units: Uint16Array): string {
+  let text = '';
+  for (let k = 0; k < units.length; k += 8192) text += String.fromCharCode.apply(null, units.subarray(k, k + 8192) as unknown as number[]);
+  return text;
 }
 
 const identity = (start: number, end: number): Span => ({ start, end });
@@ -251,10 +391,13 @@ export function normalise(original: string, options: NormaliseOptions = {}): Nor
   const maxDepth = options.maxDepth ?? 2;
   const budget = { decoded: options.maxDecoded ?? 16 };
   const main = buildMain(original);
-  const { from, to, invisible } = main;
+  const { invisible } = main;
+  let offsets = main.offsets;
 
   const toOriginal = (start: number, end: number): Span => {
-    if (!from || !to) return { start, end };
+    if (!offsets) return { start, end };
+    if (typeof offsets === 'function') offsets = offsets();
+    const { from, to } = offsets;
     if (end > start) return { start: from[start], end: to[end - 1] };
     const run = invisible.find((r) => r.at === start);
     if (run) return { start: run.start, end: run.end };
