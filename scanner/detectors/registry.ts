@@ -2,6 +2,7 @@
 import { ModelSchema, type ModelSpec } from '../../crds/schema.js';
 import type { Canaries } from '../canary/canary.js';
 import { modelDetectors } from '../classifier/index.js';
+import { adversarialSuffixDetector } from './adversarial-suffix.js';
 import { canaryDetector } from './canary.js';
 import { invisibleDetector } from './invisible.js';
 import { piiDetector } from './pii.js';
@@ -21,6 +22,7 @@ export async function createDetectors(deps: DetectorDeps): Promise<Detector[]> {
   const detectors: Detector[] = [
     createRulesDetector(),
     ...modelDetectors(deps.model ?? ModelSchema.parse({})),
+    adversarialSuffixDetector,
     piiDetector,
     secretsDetector,
     invisibleDetector,
