@@ -85,7 +85,7 @@ interface CompiledRule {
   allStarts: string[] | null;
 }
 
-const BUILTINS: Record<string, string> = { apos: "['’‘`´]" };
+const BUILTINS: Record<string, string> = { apos: "['’‘`]" };
 for (let n = 1; n <= 9; n++) BUILTINS[`w${n}`] = `(?:\\S+ ){0,${n}}?`;
 for (let n = 1; n <= 30; n++) BUILTINS[`c${n}`] = `[^。!?]{0,${n}}?`;
 
@@ -242,6 +242,8 @@ export interface RuleMatch {
 export interface RulesDetector extends Detector {
   /** Every rule id with its category and weight, for /v1/info and the quality bench. */
   readonly rules: readonly RuleInfo[];
+  /** Ids of the rules the prefilter cannot skip (no word keys): they run on every text. */
+  readonly unfiltered: readonly string[];
   /** Which rules matched where; `detect` turns these into findings. */
   matches(input: Normalised): RuleMatch[];
   detect(input: Normalised, ctx?: ScanContext): ViewFinding[];
@@ -417,6 +419,7 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
     views: READS,
     version: hash.digest('hex').slice(0, 12),
     rules: info,
+    unfiltered: rules.filter((r) => !r.keys).map((r) => r.id),
     matches,
     detect(input: Normalised): ViewFinding[] {
       const hits = matches(input);

@@ -183,6 +183,13 @@ describe('rules detector: findings', () => {
     }
   });
 
+  test('every built-in rule can be skipped by the prefilter', () => {
+    // A rule without word keys runs its regex over every view of every scan; with gaps such as
+    // ".{0,300}?" that cost hundreds of microseconds per scan. Give each alternative of a group a
+    // boundary (\\b, or {b} before a non-ASCII letter) so that its words become keys.
+    assert.deepEqual(detector.unfiltered, []);
+  });
+
   test('patterns are tried only where their first word begins', () => {
     assert.deepEqual(startKeys('\\b(?:ignore|disregard) (?:all )?previous'), ['igno', 'disr']);
     assert.deepEqual(startKeys('(?:(?<!not ))\\bignore'), ['igno'], 'a lookbehind says nothing about the start');
