@@ -277,33 +277,55 @@ function globalTwin(re: RegExp): RegExp {
   return twin;
 }
 
+/** One regex's search: sticky with the positions where its matches may begin, or global (`at` null). */
+interface Search {
+  re: RegExp;
+  at: number[] | null;
+  /** Next index into `at` to try. */
+  k: number;
+  /** Its next match at or after the scan's position; null when there is none; undefined: not looked for yet. */
+  next?: RegExpExecArray | null;
+}
+
+/** The first match of `s` at or after `from`. */
+function nextMatch(s: Search, text: string, from: number): RegExpExecArray | null {
+  if (!s.at) {
+    s.re.lastIndex = from;
+    return s.re.exec(text);
+  }
+  while (s.k < s.at.length) {
+    const p = s.at[s.k++];
+    if (p < from) continue;
+    s.re.lastIndex = p;
+    const m = s.re.exec(text);
+    if (m) return m;
+  }
+  return null;
+}
+
 /**
- * The matches of `re` in `text`, left to right and not overlapping, as a global regex finds them.
- * With `at` (a sticky regex), only those positions are tried: every match begins at one of them,
+ * The matches in `text`, left to right and not overlapping, that a global regex of the searches'
+ * patterns joined by "|" (in this order) finds: at each position the first pattern that matches
+ * there wins. A sticky search tries only its positions, where every match of its pattern begins,
  * so the matches are the same for a fraction of the work. `use` returns true to go on after the
  * match, false to reject it (the search goes on just after its start), 'stop' to end the search.
  */
-function eachMatch(re: RegExp, text: string, at: number[] | null, use: (m: RegExpExecArray) => boolean | 'stop'): void {
+function eachMatch(searches: Search[], text: string, use: (m: RegExpExecArray) => boolean | 'stop'): void {
   let from = 0;
-  let k = 0;
   for (;;) {
-    if (at) {
-      while (k < at.length && at[k] < from) k++;
-      if (k === at.length) return;
-      re.lastIndex = at[k++];
-    } else re.lastIndex = from;
-    const m = re.exec(text);
-    if (m === null) {
-      if (at) continue;
-      return;
+    let best: RegExpExecArray | null = null;
+    for (const s of searches) {
+      if (s.next === undefined || (s.next !== null && s.next.index < from)) s.next = nextMatch(s, text, from);
+      if (s.next && (!best || s.next.index < best.index)) best = s.next;
     }
-    if (m[0].length === 0) {
-      from = m.index + 1;
+    if (!best) return;
+    if (best[0].length === 0) {
+      from = best.index + 1;
       continue;
     }
-    const verdict = use(m);
+    const verdict = use(best);
     if (verdict === 'stop') return;
-    from = verdict ? m.index + m[0].length : m.index + 1;
+    from = verdict ? best.index + best[0].length : best.index + 1;
   }
 }
 
@@ -373,23 +395,32 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
       const woke = wake[r];
       if (woke === 0) continue;
       const rule = rules[r];
-      // One pattern of several: its index is the position of the only bit set.
-      const one = rule.alone && woke !== ALL && (woke & (woke - 1)) === 0 ? 31 - Math.clz32(woke) : -1;
-      let re = one >= 0 ? rule.alone![one] : rule.re;
-      let at: number[] | null = null;
-      if (re.sticky) {
-        keys ??= textKeys(text);
-        at = keys.positions(one >= 0 ? rule.starts[one]! : rule.allStarts!);
-        if (at.length === 0) continue;
-        // Each sticky try is a call into the regex engine; when the starts are dense (a text that
-        // repeats the rule's first word) one global scan costs less than trying them one by one.
-        if (at.length > DENSE_STARTS && at.length * DENSE_STARTS_PER_CHARS > text.length) {
-          re = globalTwin(re);
-          at = null;
+      // The regexes to run: one pattern of several alone when only it woke; several patterns
+      // each on their own when they woke and some, not all, can be anchored (a global scan of
+      // their alternation would cost what the unanchored ones save); else the whole alternation.
+      const patterns: number[] = [];
+      if (rule.alone && woke !== ALL) for (let p = 0; p < rule.alone.length; p++) if (woke & (1 << p)) patterns.push(p);
+      const split = patterns.length === 1 || (patterns.length > 1 && !rule.allStarts && patterns.some((p) => rule.starts[p] !== null));
+      const searches: Search[] = [];
+      for (const p of split ? patterns : [-1]) {
+        let re = p >= 0 ? rule.alone![p] : rule.re;
+        let at: number[] | null = null;
+        if (re.sticky) {
+          keys ??= textKeys(text);
+          at = keys.positions(p >= 0 ? rule.starts[p]! : rule.allStarts!);
+          if (at.length === 0) continue;
+          // Each sticky try is a call into the regex engine; when the starts are dense (a text that
+          // repeats the rule's first word) one global scan costs less than trying them one by one.
+          if (at.length > DENSE_STARTS && at.length * DENSE_STARTS_PER_CHARS > text.length) {
+            re = globalTwin(re);
+            at = null;
+          }
         }
+        searches.push({ re, at, k: 0 });
       }
+      if (searches.length === 0) continue;
       let hit: RuleMatch | undefined;
-      eachMatch(re, text, at, (m) => {
+      eachMatch(searches, text, (m) => {
         if (rule.lineStart && !atLineStart(input, view, m.index)) return false;
         const end = m.index + m[0].length;
         // The leet view and a decoded view's leet twin repeat what their base view found.
