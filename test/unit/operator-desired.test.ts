@@ -242,13 +242,13 @@ describe('desired state of a PromptFirewall', () => {
     assert.notEqual(a.stringData['audit-fingerprint-key'], a.stringData['proxy-canary-key']);
   });
 
-  it('NODE_OPTIONS caps the V8 heap at a quarter of the memory limit (64 MiB at the default 256Mi)', () => {
-    assert.equal(container(build()).env.find((e: any) => e.name === 'NODE_OPTIONS').value, '--max-old-space-size=64 --max-semi-space-size=4');
-    assert.equal(nodeHeapOptions('1Gi'), '--max-old-space-size=256 --max-semi-space-size=16');
-    assert.equal(nodeHeapOptions('4Gi'), '--max-old-space-size=1024 --max-semi-space-size=16');
+  it('NODE_OPTIONS caps the V8 heap at three eighths of the memory limit (96 MiB at the default 256Mi)', () => {
+    assert.equal(container(build()).env.find((e: any) => e.name === 'NODE_OPTIONS').value, '--max-old-space-size=96 --max-semi-space-size=4');
+    assert.equal(nodeHeapOptions('1Gi'), '--max-old-space-size=384 --max-semi-space-size=16');
+    assert.equal(nodeHeapOptions('4Gi'), '--max-old-space-size=1536 --max-semi-space-size=16');
     assert.equal(nodeHeapOptions('128Mi'), '--max-old-space-size=48 --max-semi-space-size=2');
-    assert.equal(nodeHeapOptions('500M'), '--max-old-space-size=119 --max-semi-space-size=7');
+    assert.equal(nodeHeapOptions('500M'), '--max-old-space-size=178 --max-semi-space-size=7');
     const env = container(build({ resources: { limits: { memory: '512Mi' } } })).env;
-    assert.equal(env.find((e: any) => e.name === 'NODE_OPTIONS').value, '--max-old-space-size=128 --max-semi-space-size=8');
+    assert.equal(env.find((e: any) => e.name === 'NODE_OPTIONS').value, '--max-old-space-size=192 --max-semi-space-size=8');
   });
 });
