@@ -60,7 +60,8 @@ export const hotpathSuite: Suite = {
     const limits = fw.policy.policy.limits;
     const bodies = texts.map((t) => JSON.stringify({ input: t }));
     const requests = bodies.map((b) => parseScanRequest(JSON.parse(b), limits));
-    const normalised = texts.map((t) => normalise(t).text);
+    const inputs = texts.map((t) => normalise(t));
+    const normalised = inputs.map((n) => n.text);
     let unique = 0;
     const results = await Promise.all(requests.map((r) => fw.scanner.scan(r)));
 
@@ -71,6 +72,8 @@ export const hotpathSuite: Suite = {
     add('cache key (SHA-256)', timeSync(minMs, n, (i) => cacheKey(normalised[i], 'prompt', 'p', fw.scanner.modelVersion)));
     add('scan, cache miss', await time(minMs, n, (i) => fw.scanner.scan({ ...requests[i], input: `${texts[i]} ${unique++}` })));
     add('scan, L1 hit', await time(minMs, n, (i) => fw.scanner.scan(requests[i])));
+    // Each detector alone on the normalised texts (one text at a time: the classifier's batches hold one text's windows).
+    for (const d of fw.detectors) add(`detector ${d.name}`, await time(minMs / 3, n, (i) => d.detect(inputs[i], { direction: 'prompt' })));
     add('serialise answer (JSON.stringify)', timeSync(minMs, n, (i) => JSON.stringify(results[i])));
     const direct = timeSync(minMs, n, (i) => texts[i].length);
     const spanned = timeSync(minMs, n, (i) => withSpan('bench', () => texts[i].length));
