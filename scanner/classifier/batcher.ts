@@ -1,8 +1,9 @@
 // Micro-batching: callers submit items (a text's windows) and get one promise for them; items
-// submitted while a batch is being collected or run go into the next batch. A batch is run when it holds `maxItems`, or at
-// the end of the current event-loop turn (setImmediate) — or after `maxWaitMs` when that is set —
-// and never more than `concurrency` batches run at once, so under load batches fill up by
-// themselves while the previous one runs, and a lone request waits for nothing.
+// submitted while a batch is being collected or run go into the next batch. A batch is run when it
+// holds `maxItems`, or at the end of the current event-loop turn (setImmediate) — or after
+// `maxWaitMs` when that is set — and never more than `concurrency` batches run at once, so under
+// load batches fill up by themselves while the previous one runs, and a lone request waits for
+// nothing.
 
 export interface BatcherOptions {
   /** Most items per batch. */

@@ -83,6 +83,14 @@ const SEED_CONCEPT = 0x4004;
 const SEED_CONCEPT_BIGRAM = 0x5005;
 const SEED_BIAS = 0x6006;
 
+/** `a` itself when it holds `min` entries, else a copy of it at least twice as long: scratch arrays reused from text to text. */
+function atLeast(a: Int32Array<ArrayBuffer>, min: number): Int32Array<ArrayBuffer> {
+  if (a.length >= min) return a;
+  const grown = new Int32Array(Math.max(min, a.length * 2));
+  grown.set(a);
+  return grown;
+}
+
 /**
  * Per-token features of one text, in flat typed arrays reused from text to text (a scan allocates
  * nothing per token): token i adds own[ownStart[i] .. ownStart[i + 1]) — its word, char n-gram and
@@ -100,24 +108,17 @@ class TokenTable {
   n = 0;
 
   reset(tokens: number): void {
-    if (this.word.length < tokens) {
-      const size = Math.max(tokens, this.word.length * 2);
-      this.word = new Int32Array(size);
-      this.concept = new Int32Array(size);
-      this.bigram = new Int32Array(size);
-      this.ownStart = new Int32Array(size + 1);
-    }
+    this.word = atLeast(this.word, tokens);
+    this.concept = atLeast(this.concept, tokens);
+    this.bigram = atLeast(this.bigram, tokens);
+    this.ownStart = atLeast(this.ownStart, tokens + 1);
     this.n = 0;
     this.ownStart[0] = 0;
   }
 
   push(id: number): void {
     const at = this.ownStart[this.n + 1]++;
-    if (at === this.own.length) {
-      const grown = new Int32Array(this.own.length * 2);
-      grown.set(this.own);
-      this.own = grown;
-    }
+    this.own = atLeast(this.own, at + 1);
     this.own[at] = id;
   }
 
@@ -157,6 +158,7 @@ const table = new TokenTable();
 
 let radixTmp = new Int32Array(1024);
 const RADIX_BITS = 9;
+const RADIX_MASK = (1 << RADIX_BITS) - 1;
 const radixCounts = new Int32Array(1 << RADIX_BITS);
 /**
  * Orders the first n slots so that their keys (non-negative, below 2^bits) ascend: an LSD radix
@@ -164,19 +166,19 @@ const radixCounts = new Int32Array(1 << RADIX_BITS);
  * ids of a window, and it carries each id's slot (and so its count) along.
  */
 function sortSlotsByKey(slots: Int32Array, n: number, keys: Int32Array, bits: number): void {
-  if (radixTmp.length < n) radixTmp = new Int32Array(Math.max(n, radixTmp.length * 2));
+  radixTmp = atLeast(radixTmp, n);
   let from: Int32Array = slots;
   let to: Int32Array = radixTmp;
   for (let shift = 0; shift < bits; shift += RADIX_BITS) {
     radixCounts.fill(0);
-    for (let i = 0; i < n; i++) radixCounts[(keys[from[i]] >>> shift) & 0x1ff]++;
+    for (let i = 0; i < n; i++) radixCounts[(keys[from[i]] >>> shift) & RADIX_MASK]++;
     let sum = 0;
     for (let b = 0; b < radixCounts.length; b++) {
       const c = radixCounts[b];
       radixCounts[b] = sum;
       sum += c;
     }
-    for (let i = 0; i < n; i++) to[radixCounts[(keys[from[i]] >>> shift) & 0x1ff]++] = from[i];
+    for (let i = 0; i < n; i++) to[radixCounts[(keys[from[i]] >>> shift) & RADIX_MASK]++] = from[i];
     [from, to] = [to, from];
   }
   if (from !== slots) slots.set(from.subarray(0, n));
@@ -196,7 +198,7 @@ class WindowCounts {
 
   /** Makes room for `most` distinct ids at a load factor of at most 1/2. */
   reserve(most: number): void {
-    if (this.used.length < most) this.used = new Int32Array(Math.max(most, this.used.length * 2));
+    this.used = atLeast(this.used, most);
     if (this.keys.length < 2 * most) {
       let cap = this.keys.length;
       while (cap < 2 * most) cap *= 2;
@@ -225,8 +227,8 @@ class WindowCounts {
     }
   }
 
-  /** The ids ascending with their L2-normalised counts; leaves the table empty. */
-  take(bits: number): { ids: Int32Array; weights: Float32Array } {
+  /** The window [start, end): its ids ascending with their L2-normalised counts; leaves the table empty. */
+  take(bits: number, start: number, end: number): WindowFeatures {
     const n = this.size;
     const { keys, counts, used } = this;
     sortSlotsByKey(used, n, keys, bits);
@@ -242,9 +244,8 @@ class WindowCounts {
       keys[slot] = -1;
     }
     this.size = 0;
-    return { ids, weights };
+    return { start, end, ids, weights };
   }
-
 }
 
 const counts = new WindowCounts();
@@ -274,7 +275,7 @@ function windowVector(tf: TokenTable, from: number, to: number, cfg: FeatureConf
       prevConcept = concept;
     }
   }
-  return { start, end, ...counts.take(cfg.bucketBits) };
+  return counts.take(cfg.bucketBits, start, end);
 }
 
 /** Start indices of the windows over n tokens: overlapping by (size - stride), the last one flush with the end. */

@@ -98,6 +98,12 @@ function fold(c: number): string {
 /** Spellings that rule patterns accept for a letter besides its base (see optionalAccents in rules.ts). */
 export const SPELLINGS: Readonly<Record<string, readonly string[]>> = { ä: ['ae'], ö: ['oe'], ü: ['ue'], ß: ['ss'], æ: ['ae'], œ: ['oe'] };
 
+const doubled = (a: Int32Array) => {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+};
+
 /** The keys of a text, with where each occurs; the positions live in flat arrays, not one array per key. */
 export class TextKeys {
   /** Key → index of its latest occurrence in `at`/`next`. */
@@ -114,13 +120,8 @@ export class TextKeys {
     if (prev === undefined) this.list.push(key);
     else if (this.at[prev] === at) return;
     if (this.n === this.at.length) {
-      const grow = (a: Int32Array) => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.at = grow(this.at);
-      this.next = grow(this.next);
+      this.at = doubled(this.at);
+      this.next = doubled(this.next);
     }
     this.at[this.n] = at;
     this.next[this.n] = prev ?? -1;
