@@ -19,7 +19,10 @@ import { Canaries, defaultCanaryKeyFile, resolveCanaryKey, type CanaryKeySource 
 import { ConfigWatcher } from './config/watch.js';
 import { loadConfig } from './config/load.js';
 import { quantityBytes } from './config/quantity.js';
-import { createDetectors } from './detectors/registry.js';
+import { cachedDetectors, requestDetectors } from './detectors/registry.js';
+import { detectionThreads } from './classifier/cpu.js';
+import { infoOf, InlineDetection, type DetectorInfo } from './scan/detection.js';
+import { DetectionThreads } from './scan/detection-threads.js';
 import type { Detector } from './detectors/types.js';
 import { instanceFromEnv, type Instance } from './instance.js';
 import type { Logger } from './log.js';
@@ -39,6 +42,9 @@ export interface FirewallOptions {
   /** True for a serving process: the disk cache and the audit log (and the data directory they
    *  write to). Default false, as for one-off scans and tests. */
   stateful?: boolean;
+  /** Worker threads that run the cacheable detectors (0: the event loop runs them). Default: for a
+   *  stateful (serving) firewall PF_DETECTION_THREADS, else the usable CPUs less one; otherwise 0. */
+  detectionThreads?: number;
   log?: Logger;
 }
 
@@ -61,7 +67,8 @@ export class Firewall {
 
   private constructor(
     private config: ScannerConfig,
-    readonly detectors: Detector[],
+    /** The per-request detectors (the cacheable ones are the scanner's `detection`). */
+    private readonly requestDetectors: Detector[],
     readonly cache: TieredCache,
     readonly scanner: Scanner,
     private readonly parts: Parts,
@@ -82,7 +89,12 @@ export class Firewall {
     const parts: Parts = { instance, log, fingerprintKey: stateful ? loadFingerprintKey(config, instance, log) : randomBytes(32) };
     const canaryKey = resolveCanaryKey(config.proxy.canary.key, defaultCanaryKeyFile(env));
     const canaries = new Canaries(canaryKey.key);
-    const detectors = await createDetectors({ canaries, model: config.model });
+    const threads = options.detectionThreads ?? (stateful ? detectionThreads(env) : 0);
+    const detection =
+      threads > 0
+        ? await DetectionThreads.start({ threads, model: config.model, canaryKey: canaryKey.key })
+        : new InlineDetection(await cachedDetectors({ canaries, model: config.model }));
+    const detectors = requestDetectors();
 
     const setup = redisSetup(config.cache.redis);
     if (setup) {
@@ -106,7 +118,7 @@ export class Firewall {
     const cache = new TieredCache(config.cache.l1, lower);
 
     const holder: { fw?: Firewall } = {};
-    const scanner = new Scanner(detectors, cache, () => holder.fw!.active);
+    const scanner = new Scanner(detectors, cache, () => holder.fw!.active, detection);
     const noStore = !config.audit.postgres.url && config.audit.embedded.enabled === false;
     if (stateful && config.audit.enabled && noStore) parts.log.warn('audit log off: no Postgres configured (audit.postgres) and the embedded store is disabled (audit.embedded.enabled: false)');
     else if (stateful && config.audit.enabled) {
@@ -137,6 +149,11 @@ export class Firewall {
     return fw;
   }
 
+  /** Every detector: the cacheable ones (wherever they run), then the per-request ones. */
+  get detectors(): DetectorInfo[] {
+    return [...this.scanner.detection.detectors, ...this.requestDetectors.map(infoOf)];
+  }
+
   get policy(): ActivePolicy {
     return this.active;
   }
@@ -158,7 +175,7 @@ export class Firewall {
     return this.parts.fingerprintKey;
   }
 
-  /** The stateful parts' counters, as stat sources for /metrics and the dashboard. */
+  /** The stateful parts' and the detectors' counters, as stat sources for /metrics and the dashboard. */
   statSources(): StatSource[] {
     const { redis, l3, audit } = this.parts;
     const sources: StatSource[] = [];
@@ -166,6 +183,7 @@ export class Firewall {
     if (l3) sources.push(statsOf('disk_cache', () => l3.stats));
     if (audit) sources.push(statsOf('audit', () => audit.stats, ['queued', 'spoolBytes', 'up']));
     sources.push(statsOf('auth', () => this.access.stats.auth), statsOf('rate_limit', () => this.access.stats.rateLimit));
+    sources.push(...this.scanner.detection.statSources());
     return sources;
   }
 
@@ -201,7 +219,7 @@ export class Firewall {
     await this.cache.close();
     await this.parts.redis?.close();
     this.access.close();
-    await Promise.all(this.detectors.map((d) => d.close?.()));
+    await this.scanner.detection.close();
   }
 }
 

@@ -3,6 +3,7 @@
 // call site costs while tracing is off. Times are CPU time of this process (process.cpuUsage), so
 // other load on the machine does not inflate them.
 import { cacheKey } from '../../scanner/cache/key.js';
+import { createDetectors } from '../../scanner/detectors/registry.js';
 import { Firewall } from '../../scanner/firewall.js';
 import { normalise } from '../../scanner/normalise/normalise.js';
 import { withSpan } from '../../scanner/observability/tracing.js';
@@ -73,7 +74,9 @@ export const hotpathSuite: Suite = {
     add('scan, cache miss', await time(minMs, n, (i) => fw.scanner.scan({ ...requests[i], input: `${texts[i]} ${unique++}` })));
     add('scan, L1 hit', await time(minMs, n, (i) => fw.scanner.scan(requests[i])));
     // Each detector alone on the normalised texts (one text at a time: the classifier's batches hold one text's windows).
-    for (const d of fw.detectors) add(`detector ${d.name}`, await time(minMs / 3, n, (i) => d.detect(inputs[i], { direction: 'prompt' })));
+    const detectors = await createDetectors({ canaries: fw.canaries, model: fw.configuration.model });
+    for (const d of detectors) add(`detector ${d.name}`, await time(minMs / 3, n, (i) => d.detect(inputs[i], { direction: 'prompt' })));
+    await Promise.all(detectors.map((d) => d.close?.()));
     add('serialise answer (JSON.stringify)', timeSync(minMs, n, (i) => JSON.stringify(results[i])));
     const direct = timeSync(minMs, n, (i) => texts[i].length);
     const spanned = timeSync(minMs, n, (i) => withSpan('bench', () => texts[i].length));

@@ -14,6 +14,14 @@ export interface BatcherOptions {
   concurrency: number;
 }
 
+/** One run of a batch: its size and when it started and ended (ms since the Unix epoch, so that
+ *  a run timed in a model thread can become a trace span on the event loop). */
+export interface BatchRun {
+  size: number;
+  start: number;
+  end: number;
+}
+
 /** The items of one submission; a submission may span several batches. */
 interface Pending<I, O> {
   items: readonly I[];
@@ -23,6 +31,8 @@ interface Pending<I, O> {
   /** Items not yet scored. */
   left: number;
   failed: boolean;
+  /** Where to report the runs that served this submission, when the caller asked. */
+  runs?: BatchRun[];
   resolve: (o: O[]) => void;
   reject: (e: unknown) => void;
 }
@@ -46,11 +56,12 @@ export class MicroBatcher<I, O> {
     return (await this.submitAll([item]))[0];
   }
 
-  /** Submits several items with one promise for all (a text's windows); they share batches. */
-  submitAll(items: readonly I[]): Promise<O[]> {
+  /** Submits several items with one promise for all (a text's windows); they share batches. The
+   *  runs that served them are appended to `runs` when it is given. */
+  submitAll(items: readonly I[], runs?: BatchRun[]): Promise<O[]> {
     if (items.length === 0) return Promise.resolve([]);
     return new Promise<O[]>((resolve, reject) => {
-      this.queue.push({ items, out: new Array<O>(items.length), next: 0, left: items.length, failed: false, resolve, reject });
+      this.queue.push({ items, out: new Array<O>(items.length), next: 0, left: items.length, failed: false, runs, resolve, reject });
       this.queued += items.length;
       this.kick();
     });
@@ -84,11 +95,14 @@ export class MicroBatcher<I, O> {
     this.running++;
     this.batches++;
     this.items += batch.length;
+    const started = performance.now();
     this.run(batch)
       .then(
         (out) => {
+          const run = { size: batch.length, start: performance.timeOrigin + started, end: performance.timeOrigin + performance.now() };
           let o = 0;
           for (const { p, from, count } of parts) {
+            p.runs?.push(run);
             for (let k = 0; k < count; k++) p.out[from + k] = out[o++];
             p.left -= count;
             if (p.left === 0 && !p.failed) p.resolve(p.out);

@@ -41,3 +41,14 @@ export function modelThreads(env: NodeJS.ProcessEnv = process.env, root?: string
   if (Number.isInteger(forced) && forced > 0) return forced;
   return Math.max(1, usableCpus(root) - 1);
 }
+
+/**
+ * Detection threads of a serving scanner: PF_DETECTION_THREADS when set, else the usable CPUs less
+ * one for the event loop; 0 (detection on the event loop) on a single CPU, where a thread would
+ * only add a hop.
+ */
+export function detectionThreads(env: NodeJS.ProcessEnv = process.env, root?: string): number {
+  const forced = env.PF_DETECTION_THREADS?.trim() ? Number(env.PF_DETECTION_THREADS) : NaN;
+  if (Number.isInteger(forced) && forced >= 0) return forced;
+  return usableCpus(root) - 1;
+}

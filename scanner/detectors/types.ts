@@ -2,6 +2,7 @@
 // Adding a detector is adding a file in this folder and listing it in registry.ts.
 import type { Category } from '../../crds/schema.js';
 import type { Normalised, ViewKind } from '../normalise/normalise.js';
+import type { StatSource } from '../observability/sources.js';
 
 export type { Category };
 
@@ -42,6 +43,19 @@ export interface ScanContext {
   /** The system prompt of the request a response answers (the proxy sets it), for output checks
    *  such as system-prompt echo. Only per-request detectors may read it: it is not in the cache key. */
   systemPrompt?: string;
+  /** Set while the scan is traced: where a detector appends work it timed itself (the model's
+   *  batch runs), to become child spans of the detector's span. */
+  spans?: TimedSpan[];
+}
+
+/** Work timed by hand, as a trace span: start and end in ms since the Unix epoch, so that work
+ *  timed in a detection thread can become a span on the event loop. */
+export interface TimedSpan {
+  name: string;
+  start: number;
+  end: number;
+  attributes?: Record<string, string | number>;
+  children?: TimedSpan[];
 }
 
 export interface Detector {
@@ -60,5 +74,7 @@ export interface Detector {
   ready?(): Promise<void>;
   /** Version string that is part of the cache key (e.g. the model's hash). */
   readonly version?: string;
+  /** Counters the detector keeps, for /metrics and the dashboard (the built-in model's batches). */
+  statSource?(): StatSource;
   close?(): Promise<void>;
 }

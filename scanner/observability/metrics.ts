@@ -44,11 +44,11 @@ export const WELL_KNOWN_STATS: Readonly<Record<string, Readonly<Record<string, s
     failures_total: 'Failed attempts to reach or write to Postgres.',
   },
   model: {
-    batches_total: 'Inference batches run by the classifier.',
-    items_total: 'Texts classified.',
-    queue_depth: 'Texts waiting for the next inference batch.',
-    batch_size: 'Texts per inference batch of the classifier.',
-    inference_seconds: 'Time of one inference batch of the classifier.',
+    batches_total: 'onnxruntime runs of the built-in classifier (each scores a batch of windows).',
+    items_total: 'Windows scored by the built-in classifier (a text has one per view, more when it is long).',
+    queue_depth: 'Texts waiting for the built-in classifier: queued for a batch or being scored.',
+    batch_size: 'Windows per onnxruntime run of the built-in classifier.',
+    inference_seconds: 'Time of one onnxruntime run of the built-in classifier.',
   },
 };
 

@@ -95,3 +95,40 @@ export class SourceRegistry {
     this.listeners.push(listener);
   }
 }
+
+/** A stat source's values at one moment, as plain data (to send from a worker thread). */
+export interface SourceSnapshot {
+  name: string;
+  stats: Record<string, number>;
+  distributions: Record<string, { buckets: readonly number[]; counts: number[]; sum: number; count: number }>;
+}
+
+export function snapshotOf(source: StatSource): SourceSnapshot {
+  const distributions: SourceSnapshot['distributions'] = {};
+  for (const [k, d] of Object.entries(source.distributions?.() ?? {})) distributions[k] = { buckets: d.buckets, counts: [...d.counts], sum: d.sum, count: d.count };
+  return { name: source.name, stats: source.stats(), distributions };
+}
+
+/**
+ * One source that adds up the latest snapshots of a source kept in several places (one per worker
+ * thread): counters and gauges are summed, histograms bucket by bucket. `first` gives the keys.
+ */
+export function summedSource(first: SourceSnapshot, snapshots: () => Iterable<SourceSnapshot>): StatSource {
+  const total = () => {
+    const stats: Record<string, number> = Object.fromEntries(Object.keys(first.stats).map((k) => [k, 0]));
+    const distributions: Record<string, Distribution> = {};
+    for (const [k, d] of Object.entries(first.distributions)) distributions[k] = new Distribution(d.buckets);
+    for (const s of snapshots()) {
+      for (const k of Object.keys(stats)) stats[k] += s.stats[k] ?? 0;
+      for (const [k, d] of Object.entries(distributions)) {
+        const from = s.distributions[k];
+        if (!from) continue;
+        from.counts.forEach((c, i) => (d.counts[i] += c));
+        d.sum += from.sum;
+        d.count += from.count;
+      }
+    }
+    return { stats, distributions };
+  };
+  return { name: first.name, stats: () => total().stats, distributions: () => total().distributions };
+}

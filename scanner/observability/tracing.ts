@@ -8,6 +8,7 @@
 // start-up and ~25 MB, so it is imported only when tracing is on).
 import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TimedSpan } from '../detectors/types.js';
 
 export type { Span };
 
@@ -103,6 +104,27 @@ export function withSpan<T>(name: string, fn: (span: Span) => T, attributes?: At
       },
     ) as T;
   });
+}
+
+/** The active span, while tracing is on. */
+export const activeSpan = (): Span | undefined => (tracer === undefined ? undefined : trace.getActiveSpan());
+
+/** Whether the active span records (tracing is on and this request is sampled). */
+export const activeSpanRecording = (): boolean => tracer !== undefined && trace.getActiveSpan()?.isRecording() === true;
+
+/** Records spans timed by hand (in a detection thread, or a model batch) as children of `parent`
+ *  (default: the active span). */
+export function recordTimed(spans: readonly TimedSpan[], parent?: Span): void {
+  if (tracer === undefined) return;
+  const t = tracer;
+  const record = (list: readonly TimedSpan[], ctx: Context) => {
+    for (const s of list) {
+      const span = t.startSpan(s.name, { startTime: s.start, attributes: s.attributes }, ctx);
+      if (s.children?.length) record(s.children, trace.setSpan(ctx, span));
+      span.end(s.end);
+    }
+  };
+  record(spans, parent ? trace.setSpan(context.active(), parent) : context.active());
 }
 
 /** Trace id of the active span, for logs; undefined when tracing is off. */

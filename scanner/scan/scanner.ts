@@ -1,4 +1,4 @@
-// One scan: normalise → cache key → L1 → lower tiers → detectors → policy → verdict.
+// One scan: normalise → cache key → L1 → lower tiers → detectors (detection.ts) → policy → verdict.
 // The data path of the brief, in that order; each step lives in its own module.
 import { randomUUID } from 'node:crypto';
 import type { Category, Policy } from '../../crds/schema.js';
@@ -10,6 +10,7 @@ import { normalise, type Normalised } from '../normalise/normalise.js';
 import { decide, type Decision, type DetectorError, type Verdict } from '../policy/decide.js';
 import { placeholderOf, redact } from '../policy/redact.js';
 import { withSpan, type Span as TraceSpan } from '../observability/tracing.js';
+import { detectorError, InlineDetection, isPromise, type DetectionEngine } from './detection.js';
 import { textsOf, type Message, type ScanRequest, type TextItem } from './request.js';
 
 export interface ActivePolicy {
@@ -74,28 +75,29 @@ interface Analysed {
   source: CacheSource;
 }
 
-const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promise<T>)?.then === 'function';
-
 const SOURCE_ORDER: Record<CacheSource, number> = { l1: 0, l2: 1, l3: 2, miss: 3 };
 
 export class Scanner {
-  private readonly cached: Detector[];
   private readonly perRequest: Detector[];
-  /** Trace span names, one per detector, built once rather than per scan. */
+  /** Runs the cacheable detectors: on this thread, or in detection threads. */
+  readonly detection: DetectionEngine;
+  /** Trace span names of the per-request detectors, built once rather than per scan. */
   private readonly spanNames = new Map<Detector, string>();
   private readonly observers: ScanObserver[] = [];
   /** Versions of the detectors that feed the cache (the model's hash among them). */
   readonly modelVersion: string;
 
+  /** The cacheable ones of `detectors` run on this thread unless `detection` is given to run them. */
   constructor(
     detectors: readonly Detector[],
     private readonly cache: TieredCache,
     private readonly activePolicy: () => ActivePolicy,
+    detection?: DetectionEngine,
   ) {
-    this.cached = detectors.filter((d) => !d.perRequest);
+    this.detection = detection ?? new InlineDetection(detectors.filter((d) => !d.perRequest));
     this.perRequest = detectors.filter((d) => d.perRequest);
-    this.modelVersion = this.cached.map((d) => `${d.name}@${d.version ?? '1'}`).join(',');
-    for (const d of detectors) this.spanNames.set(d, `detector.${d.name}`);
+    this.modelVersion = this.detection.version;
+    for (const d of this.perRequest) this.spanNames.set(d, `detector.${d.name}`);
   }
 
   observe(observer: ScanObserver): void {
@@ -151,7 +153,7 @@ export class Scanner {
     let detection: Detection | undefined;
     let source: CacheSource = 'miss';
     if (skipCache) {
-      detection = await withSpan('detect', () => this.detect(input, ctx, policy));
+      detection = await withSpan('detect', () => this.detection.detect(item.text, input, ctx, policy.detectorTimeoutMs));
     } else {
       const key = cacheKey(input.text, ctx.direction, version, this.modelVersion);
       detection = withSpan('cache.l1', (span) => {
@@ -161,7 +163,7 @@ export class Scanner {
       });
       source = 'l1';
       if (!detection) {
-        const r = await withSpan('cache.lookup', () => this.cache.resolve(key, () => withSpan('detect', () => this.detect(input, ctx, policy))));
+        const r = await withSpan('cache.lookup', () => this.cache.resolve(key, () => withSpan('detect', () => this.detection.detect(item.text, input, ctx, policy.detectorTimeoutMs))));
         detection = r.value;
         source = r.source;
       }
@@ -173,72 +175,11 @@ export class Scanner {
         const r = withSpan(this.spanNames.get(d)!, () => d.detect(input, ctx));
         for (const f of isPromise(r) ? await r : r) findings.push(toOriginalFinding(f, input));
       } catch (err) {
-        errors.push(detectorError(d, err));
+        errors.push(detectorError(d.name, err));
       }
     }
     return { item, findings, errors, source };
   }
-
-  /** Runs every cacheable detector; findings come back in main-view coordinates. */
-  private async detect(input: Normalised, ctx: ScanContext, policy: Policy): Promise<Detection> {
-    const merged = new Map<string, Finding>();
-    const errors: DetectorError[] = [];
-    const pending: Array<{ detector: Detector; result: Promise<ViewFinding[]> }> = [];
-    for (const d of this.cached) {
-      try {
-        const r = withSpan(this.spanNames.get(d)!, () => d.detect(input, ctx));
-        if (isPromise(r)) pending.push({ detector: d, result: r });
-        else mergeFindings(merged, r, input);
-      } catch (err) {
-        errors.push(detectorError(d, err));
-      }
-    }
-    if (pending.length) {
-      const settled = await withTimeout(Promise.allSettled(pending.map((p) => p.result)), policy.detectorTimeoutMs);
-      if (!settled) {
-        for (const p of pending) errors.push({ detector: p.detector.name, code: 'detector_timeout', message: `no answer within ${policy.detectorTimeoutMs} ms` });
-      } else {
-        settled.forEach((s, i) => {
-          if (s.status === 'fulfilled') mergeFindings(merged, s.value, input);
-          else errors.push(detectorError(pending[i].detector, s.reason));
-        });
-      }
-    }
-    const detection: Detection = { findings: [...merged.values()] };
-    if (errors.length) detection.errors = errors;
-    return detection;
-  }
-}
-
-/** Folds the same rule found in several views into one finding with the best score. */
-function mergeFindings(into: Map<string, Finding>, found: readonly ViewFinding[], input: Normalised): void {
-  for (const vf of found) {
-    const view = input.views[vf.view];
-    const spans = view ? vf.spans.map((s) => view.toMain(s.start, s.end)) : vf.spans;
-    const id = `${vf.detector}\0${vf.category}\0${vf.rule ?? ''}`;
-    const existing = into.get(id);
-    if (!existing) {
-      const { view: _view, ...finding } = vf;
-      into.set(id, { ...finding, spans: dedupeSpans(spans) });
-      continue;
-    }
-    if (vf.score > existing.score) {
-      existing.score = vf.score;
-      existing.message = vf.message;
-    }
-    existing.spans = dedupeSpans([...existing.spans, ...spans]);
-  }
-}
-
-function dedupeSpans(spans: Span[]): Span[] {
-  if (spans.length < 2) return spans;
-  const seen = new Set<string>();
-  return spans.filter((s) => {
-    const k = `${s.start}:${s.end}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }
 
 function toOriginalFinding(f: ViewFinding, input: Normalised): Finding {
@@ -282,22 +223,6 @@ function redactRequest(request: ScanRequest, analysed: readonly Analysed[], toRe
     else (m.content as Array<Record<string, unknown>>)[a.item.part].text = redactedText(a);
   }
   return messages;
-}
-
-function detectorError(d: Detector, err: unknown): DetectorError {
-  return { detector: d.name, code: 'detector_error', message: err instanceof Error ? err.message : String(err) };
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms, undefined);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;

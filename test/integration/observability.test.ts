@@ -10,7 +10,8 @@ const SECRET_TEXT = 'zebra-quokka-platypus';
 describe('observability of a running scanner', () => {
   let s: ScannerProcess;
   before(async () => {
-    s = await startScanner({ env: { LOG_LEVEL: 'debug', PF_POLICY_CATEGORIES_INVISIBLE_TEXT_ACTION: 'block' } });
+    // One detection thread whatever the machine: the model's counters come from it.
+    s = await startScanner({ env: { LOG_LEVEL: 'debug', PF_POLICY_CATEGORIES_INVISIBLE_TEXT_ACTION: 'block', PF_DETECTION_THREADS: '1' } });
     const scan = (input: string, id: string) =>
       fetch(`${s.url}/v1/scan`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id }, body: JSON.stringify({ input }) });
     await scan(`${SECRET_TEXT} allowed`, 'req-allowed');
@@ -30,6 +31,13 @@ describe('observability of a running scanner', () => {
     assert.match(text, /promptfirewall_http_request_duration_seconds_count\{route="\/v1\/scan",method="POST",status="400",verdict="none"\} 1/);
     assert.match(text, /promptfirewall_http_request_duration_seconds_bucket\{le="0\.0001",/);
     assert.match(text, /promptfirewall_scans_total\{verdict="allow",direction="prompt",cache="miss"\} 1/);
+    // The built-in model's batches, counted in the detection thread: two scans, each at least one window.
+    const sample = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    assert.ok(sample('promptfirewall_model_batches_total') >= 1, 'model batches');
+    assert.ok(sample('promptfirewall_model_items_total') >= 2, 'model windows');
+    assert.equal(sample('promptfirewall_model_batch_size_count'), sample('promptfirewall_model_batches_total'));
+    assert.match(text, /^promptfirewall_model_inference_seconds_bucket\{le="0\.001"\} \d+/m);
+    assert.equal(sample('promptfirewall_model_queue_depth'), 0);
     assert.match(text, /^process_resident_memory_bytes \d+/m);
     assert.match(text, /^nodejs_eventloop_lag_p99_seconds /m);
   });

@@ -33,51 +33,60 @@ describe('tracing configuration', () => {
 
 describe('spans of a scan request', () => {
   const exporter = new sdk.InMemorySpanExporter();
-  let server: RunningServer;
+  // Detectors on the event loop, and in a detection thread (whose timings become spans here).
+  const servers: RunningServer[] = [];
   before(async () => {
     assert.equal(await startTracing({ env: {}, spanProcessors: [new sdk.SimpleSpanProcessor(exporter)] }), true);
-    const fw = await Firewall.create({ env: { PF_POLICY_CATEGORIES_INVISIBLE_TEXT_ACTION: 'block' } });
-    const log = pino({ level: 'silent' });
-    const obs = new Observability(fw, log, { processMetrics: false });
-    server = await serve(fw, log, { port: 0, host: '127.0.0.1', routes: obs.routes(), middleware: [obs.middleware] });
+    for (const detectionThreads of [0, 1]) {
+      const fw = await Firewall.create({ env: { PF_POLICY_CATEGORIES_INVISIBLE_TEXT_ACTION: 'block' }, detectionThreads });
+      const log = pino({ level: 'silent' });
+      const obs = new Observability(fw, log, { processMetrics: false });
+      servers.push(await serve(fw, log, { port: 0, host: '127.0.0.1', routes: obs.routes(), middleware: [obs.middleware] }));
+    }
   });
   after(async () => {
-    await server?.shutdown();
+    for (const s of servers) await s.shutdown();
     await stopTracing();
   });
 
-  it('nests normalise, cache and detector spans under scan under the request, continuing the caller trace', async () => {
-    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const r = await fetch(`${server.url}/v1/scan`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
-      body: JSON.stringify({ input: 'hidden\u200bword' }),
+  for (const [i, where] of ['on the event loop', 'in a detection thread'].entries())
+    it(`nests normalise, cache and detector spans under scan under the request, continuing the caller trace (detectors ${where})`, async () => {
+      const traceId = `4bf92f3577b34da6a3ce929d0e0e473${i}`;
+      const r = await fetch(`${servers[i].url}/v1/scan`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+        body: JSON.stringify({ input: 'hidden\u200bword' }),
+      });
+      assert.equal(((await r.json()) as { verdict: string }).verdict, 'block');
+      const spans = await waitFor(async () => {
+        const s = exporter.getFinishedSpans().filter((x) => x.spanContext().traceId === traceId);
+        return s.some((x) => x.name === 'POST /v1/scan') && s;
+      }, 5000, 'the request span');
+      const byName = (name: string) => {
+        const found = spans.filter((s) => s.name === name);
+        assert.equal(found.length, 1, `one ${name} span, got ${spans.map((s) => s.name).join(', ')}`);
+        return found[0];
+      };
+      const parentOf = (name: string) => byName(name).parentSpanContext?.spanId;
+      const request = byName('POST /v1/scan');
+      assert.equal(request.parentSpanContext?.spanId, '00f067aa0ba902b7', 'the caller span is the parent');
+      assert.equal(request.attributes['http.route'], '/v1/scan');
+      assert.equal(request.attributes['http.response.status_code'], 200);
+      assert.equal(request.attributes['promptfirewall.verdict'], 'block');
+      const scan = byName('scan');
+      assert.equal(parentOf('scan'), request.spanContext().spanId);
+      for (const child of ['normalise', 'cache.l1', 'cache.lookup', 'detector.invisible']) assert.equal(parentOf(child), scan.spanContext().spanId, child);
+      assert.equal(parentOf('detect'), byName('cache.lookup').spanContext().spanId);
+      const cachedDetectors = spans.filter((x) => x.name.startsWith('detector.') && x.parentSpanContext?.spanId === byName('detect').spanContext().spanId);
+      assert.deepEqual(cachedDetectors.map((x) => x.name).sort(), ['detector.adversarial-suffix', 'detector.canary', 'detector.classifier', 'detector.pii', 'detector.rules', 'detector.secrets'].sort());
+      const batch = byName('model.batch');
+      assert.equal(parentOf('model.batch'), byName('detector.classifier').spanContext().spanId, 'the model batch is under the classifier');
+      assert.ok(Number(batch.attributes['promptfirewall.model.batch_size']) >= 1);
+      const t = (x: { startTime: [number, number] }) => x.startTime[0] * 1e3 + x.startTime[1] / 1e6;
+      assert.ok(t(batch) >= t(byName('detect')) - 1, 'timed inside the detection');
+      assert.equal(byName('cache.l1').attributes['promptfirewall.cache.hit'], false);
+      assert.equal(scan.attributes['promptfirewall.cache'], 'miss');
     });
-    assert.equal(((await r.json()) as { verdict: string }).verdict, 'block');
-    const spans = await waitFor(async () => {
-      const s = exporter.getFinishedSpans().filter((x) => x.spanContext().traceId === traceId);
-      return s.some((x) => x.name === 'POST /v1/scan') && s;
-    }, 5000, 'the request span');
-    const byName = (name: string) => {
-      const found = spans.filter((s) => s.name === name);
-      assert.equal(found.length, 1, `one ${name} span, got ${spans.map((s) => s.name).join(', ')}`);
-      return found[0];
-    };
-    const parentOf = (name: string) => byName(name).parentSpanContext?.spanId;
-    const request = byName('POST /v1/scan');
-    assert.equal(request.parentSpanContext?.spanId, '00f067aa0ba902b7', 'the caller span is the parent');
-    assert.equal(request.attributes['http.route'], '/v1/scan');
-    assert.equal(request.attributes['http.response.status_code'], 200);
-    assert.equal(request.attributes['promptfirewall.verdict'], 'block');
-    const scan = byName('scan');
-    assert.equal(parentOf('scan'), request.spanContext().spanId);
-    for (const child of ['normalise', 'cache.l1', 'cache.lookup', 'detector.invisible']) assert.equal(parentOf(child), scan.spanContext().spanId, child);
-    assert.equal(parentOf('detect'), byName('cache.lookup').spanContext().spanId);
-    const cachedDetectors = spans.filter((x) => x.name.startsWith('detector.') && x.parentSpanContext?.spanId === byName('detect').spanContext().spanId);
-    assert.ok(cachedDetectors.some((x) => x.name === 'detector.rules'), `detector spans under detect: ${cachedDetectors.map((x) => x.name).join(', ')}`);
-    assert.equal(byName('cache.l1').attributes['promptfirewall.cache.hit'], false);
-    assert.equal(scan.attributes['promptfirewall.cache'], 'miss');
-  });
 
   it('ends a span when the promise settles and records a failure', async () => {
     exporter.reset();

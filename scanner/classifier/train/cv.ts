@@ -1,21 +1,16 @@
 // Cross-validation: leave-one-source-out (the estimate that matters: how the model does on a
 // source it never saw) and stratified k-fold (the in-distribution estimate). Folds are trained in
 // worker threads, each deterministic on its own, so the result does not depend on scheduling.
-import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import { siblingModule, startWorker } from '../../threads.js';
 import type { Packed } from './packed.js';
 import type { TrainConfig } from './model.js';
 import { sourceGroup, type Row } from './data.js';
 
 // The worker runs from source under tsx (npm run train) or compiled next to this file.
-const WORKER = new URL(import.meta.url.endsWith('.ts') ? './cv-worker.ts' : './cv-worker.js', import.meta.url);
+const WORKER = siblingModule(import.meta.url, './cv-worker');
 
-/** Under tsx the worker needs the TypeScript loader registered in its own thread first. */
-function startWorker(job: FoldJob): Worker {
-  if (!WORKER.pathname.endsWith('.ts')) return new Worker(WORKER, { workerData: job });
-  const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(WORKER.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: job });
-}
+const startFold = (job: FoldJob) => startWorker(WORKER, { workerData: job });
 
 export interface Fold {
   name: string;
@@ -76,7 +71,7 @@ export async function runFolds(jobs: FoldJob[], threads = Math.max(1, Math.min(a
   const worker = async () => {
     while (next < jobs.length) {
       const i = next++;
-      const w = startWorker(jobs[i]);
+      const w = startFold(jobs[i]);
       results[i] = await new Promise<FoldResult>((resolve, reject) => {
         w.once('message', resolve);
         w.once('error', reject);

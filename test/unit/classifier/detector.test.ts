@@ -1,6 +1,6 @@
 // The committed built-in model served through ClassifierDetector: it is the artefact the trainer
 // wrote (sample scores match to 1e-5), it finds attacks in every view, and it batches.
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,12 +10,14 @@ import { builtinModelDir, loadArtefact, SAMPLE_FILE, sha256, versionOf } from '.
 import { readOnnx } from '../../../scanner/classifier/onnx-graph.js';
 import { SAMPLE_TEXTS } from '../../../scanner/classifier/train/samples.js';
 
-describe('built-in classifier', () => {
+// On the event loop (threads: 0) and in a model thread: the same scores either way.
+for (const threads of [0, 1]) describe(`built-in classifier, ${threads ? 'in a model thread' : 'on the event loop'}`, () => {
   let det: ClassifierDetector;
   before(async () => {
-    det = new ClassifierDetector({ threads: 1 });
+    det = new ClassifierDetector({ threads });
     await det.ready();
   });
+  after(() => det.close());
 
   test('the artefact is small, int8, and its version is its hash', () => {
     const { bytes, manifest } = loadArtefact(builtinModelDir());
