@@ -3,13 +3,14 @@
 import type { Suite } from './suite.js';
 import { externalSuite } from './suites/external.js';
 import { hotpathSuite } from './suites/hotpath.js';
-import { baselineSuite, scannerSuite, tracingSuite } from './suites/http.js';
+import { baselineSuite, scannerSuite, threadsSuite, tracingSuite } from './suites/http.js';
 import { scalingSuite } from './suites/scaling.js';
 
 export const SUITES: Suite[] = [
   hotpathSuite,
   baselineSuite,
   scannerSuite,
+  threadsSuite,
   tracingSuite,
   scalingSuite,
   externalSuite({

@@ -1,7 +1,9 @@
 // Load against real processes on loopback: the bare express baseline, the scanner (open-loop fixed
-// rates and closed-loop maximum, cache-miss and cache-hit traffic), and the scanner with tracing on.
+// rates and closed-loop maximum, cache-miss and cache-hit traffic), the scanner without detection
+// threads, and the scanner with tracing on.
 import { PromptFirewallSpecSchema } from '../../crds/schema.js';
 import { nodeHeapOptions } from '../../operator/desired/workload.js';
+import { usableCpus } from '../../scanner/classifier/cpu.js';
 import { startScanner, type ScannerProcess } from '../../test/harness/scanner-process.js';
 import { closedLoop, drain, openLoop, type BodySource, type LoadResult } from '../lib/load.js';
 import { startOtlpSink, startServerScript } from '../lib/processes.js';
@@ -128,6 +130,7 @@ export const scannerSuite: Suite = {
       ];
       const notes = [
         `Scanner run from ${ctx.compiled ? 'dist/ (npm run build), as in production' : 'TypeScript sources through tsx'}; LOG_LEVEL=info (one log line per blocked scan); NODE_OPTIONS="${POD_NODE_OPTIONS}" as the operator sets it for a ${POD_MEMORY_LIMIT} memory limit; audit log off (as in a PromptFirewall without Postgres).`,
+        `Detection threads: the default (PF_DETECTION_THREADS unset: the usable CPUs less one, ${Math.max(0, usableCpus() - 1)} here); the threads suite measures the same scanner without them.`,
         `Open loop: evenly spaced arrivals, latency measured from each request's scheduled time; closed loop: autocannon, ${CONNECTIONS} connections.`,
         `Server-side HTTP p50/p99 at 1,000 req/s from the /metrics histogram: ${r.httpP50At1000?.toFixed(3)} / ${r.httpP99At1000?.toFixed(3)} ms.`,
       ];
@@ -135,6 +138,30 @@ export const scannerSuite: Suite = {
     } finally {
       await s.stop();
     }
+  },
+};
+
+export const threadsSuite: Suite = {
+  name: 'threads',
+  title: 'Detection threads (the default: usable CPUs less one) vs detection on the event loop (PF_DETECTION_THREADS=0)',
+  async run(ctx) {
+    const s = await startScanner({ compiled: ctx.compiled, env: { NODE_OPTIONS: POD_NODE_OPTIONS, PF_DETECTION_THREADS: '0' } });
+    let r: ScannerRun;
+    try {
+      r = await loadScanner(ctx, s, 'event loop only: ', { rates: ctx.quick ? [] : [1000], hit: false, closedHit: false });
+    } finally {
+      await s.stop();
+    }
+    const threads = ctx.shared.scannerThroughput;
+    const inline = r.closedMiss!.throughput;
+    return {
+      rows: r.rows,
+      checks: [],
+      notes: [
+        `Closed-loop cache-miss throughput: ${threads?.toFixed(0) ?? '–'} scans/s with detection threads (scanner suite) vs ${inline.toFixed(0)} with every detector on the event loop (${threads ? `${((100 * threads) / inline).toFixed(0)}%` : '–'}); peak RSS ${r.rssPeakMB.toFixed(0)} MB without threads.`,
+        'Each detection thread loads its own rule packs and model session; on a 2-CPU machine one thread (the default) plus the event loop use both cores, with the load generator competing for them.',
+      ],
+    };
   },
 };
 

@@ -117,6 +117,7 @@ export function scannerEnv(owner: Owner, spec: PromptFirewallSpec): EnvVar[] {
     { name: 'PF_SHUTDOWN_DELAY_MS', value: String(spec.shutdown.drainDelaySeconds * 1000) },
     { name: 'PF_SHUTDOWN_TIMEOUT_MS', value: String(spec.shutdown.timeoutSeconds * 1000) },
     { name: 'NODE_OPTIONS', value: nodeHeapOptions(spec.resources.limits.memory) },
+    { name: 'PF_DETECTION_THREADS', value: String(detectionThreads(spec.resources)) },
     ...(otlp
       ? [
           { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: otlp },
@@ -142,6 +143,20 @@ export function scannerEnv(owner: Owner, spec: PromptFirewallSpec): EnvVar[] {
  * is for what lives outside the V8 heap: onnxruntime and the model, LMDB's map, buffers, code. At
  * least 48 MiB of old generation, so a small limit cannot starve it.
  */
+/**
+ * Detection threads of a scanner pod (worker threads running the detectors beside the event loop).
+ * With a CPU limit, one per whole CPU beyond the event loop's; with none (the default: a pod may
+ * burst) one, which uses a second core when the node has one to spare. Each thread holds its own
+ * rule packs and model (~70 MB), so the memory limit caps them: none below 256Mi, one more per
+ * 96Mi above it. Set here because a pod without a CPU limit sees every core of the node.
+ */
+export function detectionThreads(resources: PromptFirewallSpec['resources']): number {
+  const mib = quantityBytes(resources.limits.memory) / 2 ** 20;
+  if (mib < 256) return 0;
+  const byCpu = resources.limits.cpu === undefined ? 1 : Math.max(0, quantityBytes(resources.limits.cpu) - 1);
+  return Math.min(byCpu, 1 + Math.floor((mib - 256) / 96));
+}
+
 export function nodeHeapOptions(memoryLimit: string): string {
   const mib = quantityBytes(memoryLimit) / 2 ** 20;
   const oldSpace = Math.max(48, Math.floor((mib * 3) / 8));

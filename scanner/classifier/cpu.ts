@@ -42,13 +42,17 @@ export function modelThreads(env: NodeJS.ProcessEnv = process.env, root?: string
   return Math.max(1, usableCpus(root) - 1);
 }
 
+/** Most detection threads chosen by default (each holds its own rule packs and model). */
+export const MAX_DEFAULT_DETECTION_THREADS = 4;
+
 /**
- * Detection threads of a serving scanner: PF_DETECTION_THREADS when set, else the usable CPUs less
- * one for the event loop; 0 (detection on the event loop) on a single CPU, where a thread would
- * only add a hop.
+ * Detection threads of a serving scanner: PF_DETECTION_THREADS when set (the operator sets it from
+ * the pod's resources), else the usable CPUs less one for the event loop, at most
+ * MAX_DEFAULT_DETECTION_THREADS; 0 (detection on the event loop) on a single CPU, where a thread
+ * would only add a hop.
  */
 export function detectionThreads(env: NodeJS.ProcessEnv = process.env, root?: string): number {
   const forced = env.PF_DETECTION_THREADS?.trim() ? Number(env.PF_DETECTION_THREADS) : NaN;
   if (Number.isInteger(forced) && forced >= 0) return forced;
-  return usableCpus(root) - 1;
+  return Math.min(MAX_DEFAULT_DETECTION_THREADS, usableCpus(root) - 1);
 }

@@ -8,7 +8,7 @@ import { desiredState, type Desired } from '../../operator/desired/index.js';
 import { CHILD_SELECTOR, type KubeObject } from '../../operator/desired/meta.js';
 import { scaleDownTolerance } from '../../operator/desired/scaling.js';
 import { CONFIG_FILE, secretSlots } from '../../operator/desired/scanner-config.js';
-import { CONFIG_HASH_ANNOTATION, nodeHeapOptions } from '../../operator/desired/workload.js';
+import { CONFIG_HASH_ANNOTATION, detectionThreads, nodeHeapOptions } from '../../operator/desired/workload.js';
 import { GENERATED_KEYS, keysSecret, missingKeys, withGeneratedKeys } from '../../operator/desired/keys.js';
 
 const owner = { name: 'chat-guard', namespace: 'llm-apps', uid: 'uid-1', generation: 1 };
@@ -250,5 +250,18 @@ describe('desired state of a PromptFirewall', () => {
     assert.equal(nodeHeapOptions('500M'), '--max-old-space-size=178 --max-semi-space-size=7');
     const env = container(build({ resources: { limits: { memory: '512Mi' } } })).env;
     assert.equal(env.find((e: any) => e.name === 'NODE_OPTIONS').value, '--max-old-space-size=192 --max-semi-space-size=8');
+  });
+
+  it('PF_DETECTION_THREADS follows the CPU limit (one without a limit), capped by the memory limit', () => {
+    const threads = (resources: unknown) => container(build({ resources } as never)).env.find((e: any) => e.name === 'PF_DETECTION_THREADS').value;
+    assert.equal(threads(undefined), '1', 'defaults: no CPU limit, 256Mi');
+    assert.equal(threads({ limits: { cpu: '1' } }), '0', 'one CPU: the event loop runs the detectors');
+    assert.equal(threads({ limits: { cpu: '2' } }), '1');
+    assert.equal(threads({ limits: { cpu: '2500m' } }), '1', 'whole CPUs only');
+    assert.equal(threads({ limits: { cpu: '4' } }), '1', 'four CPUs but memory for one thread at 256Mi');
+    assert.equal(threads({ limits: { cpu: '4', memory: '1Gi' } }), '3');
+    assert.equal(threads({ limits: { memory: '192Mi' } }), '0', 'too little memory for a thread');
+    assert.equal(detectionThreads({ requests: { cpu: '500m', memory: '128Mi' }, limits: { memory: '544Mi' } }), 1);
+    assert.equal(detectionThreads({ requests: { cpu: '500m', memory: '128Mi' }, limits: { cpu: '8', memory: '544Mi' } }), 4);
   });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cgroupCpuQuota, modelThreads, usableCpus } from '../../../scanner/classifier/cpu.js';
+import { cgroupCpuQuota, detectionThreads, MAX_DEFAULT_DETECTION_THREADS, modelThreads, usableCpus } from '../../../scanner/classifier/cpu.js';
 import { MicroBatcher } from '../../../scanner/classifier/batcher.js';
 
 test('cgroup v2 and v1 CPU quotas are read; unlimited means no quota', () => {
@@ -20,6 +20,11 @@ test('cgroup v2 and v1 CPU quotas are read; unlimited means no quota', () => {
   assert.equal(usableCpus(v1), 1);
   assert.equal(modelThreads({}, v1), 1);
   assert.equal(modelThreads({ PF_MODEL_THREADS: '3' }, v1), 3);
+  assert.equal(detectionThreads({}, v1), 0, 'one CPU: detection on the event loop');
+  assert.equal(detectionThreads({ PF_DETECTION_THREADS: '2' }, v1), 2);
+  assert.equal(detectionThreads({ PF_DETECTION_THREADS: '' }, v1), 0, 'empty is unset');
+  writeFileSync(join(v2, 'cpu.max'), '400000 100000\n');
+  assert.equal(detectionThreads({}, v2), Math.min(MAX_DEFAULT_DETECTION_THREADS, Math.min(4, usableCpus()) - 1));
 });
 
 test('concurrent submissions share a batch; batches never exceed maxItems', async () => {
