@@ -19,6 +19,7 @@ import { encodeRecords, type Spool } from './spool.js';
 import type { AuditRecord } from './record.js';
 import { RejectedRecordError, type AuditStore } from './store.js';
 import { partitionsAhead } from './partitions.js';
+import { rootSpan } from '../observability/tracing.js';
 
 export interface AuditLogOptions {
   config: AuditConfig;
@@ -148,9 +149,10 @@ export class AuditLog {
       if (!this.opts.spool.empty) {
         // Newer records wait behind the backlog; keep memory for the scans meanwhile.
         if (this.queue.length >= this.opts.config.queue.size / 2) await this.spoolQueue();
-        await this.replaySegment();
+        await rootSpan('audit.replay', () => this.replaySegment());
       } else if (this.queue.length) {
-        await this.writeBatch();
+        const records = Math.min(this.queue.length, this.opts.config.queue.batchSize);
+        await rootSpan('audit.flush', () => this.writeBatch(), { 'promptfirewall.audit.records': records });
       }
       this.breaker.success();
     } catch (err) {

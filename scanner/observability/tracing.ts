@@ -6,7 +6,7 @@
 //
 // When off, withSpan(name, fn) is fn(NOOP_SPAN): one branch, no SDK loaded (the SDK costs ~1 s of
 // start-up and ~25 MB, so it is imported only when tracing is on).
-import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TimedSpan } from '../detectors/types.js';
 
@@ -104,6 +104,13 @@ export function withSpan<T>(name: string, fn: (span: Span) => T, attributes?: At
       },
     ) as T;
   });
+}
+
+/** withSpan for background work that belongs to no request (an audit batch): the span starts a
+ *  trace of its own instead of joining whatever context the loop was started in. */
+export function rootSpan<T>(name: string, fn: (span: Span) => T, attributes?: Attributes): T {
+  if (tracer === undefined) return fn(NOOP_SPAN);
+  return context.with(ROOT_CONTEXT, () => withSpan(name, fn, attributes));
 }
 
 /** The active span, while tracing is on. */

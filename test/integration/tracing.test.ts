@@ -129,6 +129,7 @@ describe('a scanner process configured by OTEL_* variables', () => {
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_SERVICE_NAME: 'pf-under-test',
         OTEL_BSP_SCHEDULE_DELAY: '100',
+        PF_AUDIT_ENABLED: 'true', // the embedded store: its batches are traced too
       },
     });
     try {
@@ -139,6 +140,12 @@ describe('a scanner process configured by OTEL_* variables', () => {
       // misses the 100 ms schedule): look at every export so far.
       const all = received.filter((r) => r.path === '/v1/traces').map((r) => r.body).join('\n');
       assert.match(all, /"name":"normalise"/);
+      // The audit log writes its batch in a trace of its own.
+      const flush = await waitFor(async () => {
+        const bodies = received.filter((r) => r.path === '/v1/traces').map((r) => r.body).join('\n');
+        return /"name":"audit\.flush"/.test(bodies) && bodies;
+      }, 60_000, 'an audit.flush span');
+      assert.match(flush, /promptfirewall\.audit\.records/);
       assert.match(s.logs(), /"tracing":true/);
     } finally {
       await s.stop();
