@@ -22,17 +22,17 @@ cachedDetectors({ canaries: new Canaries(Buffer.from(data.canaryKey)), model: da
     const sources = engine.statSources();
     const stats = () => sources.map(snapshotOf);
     const outbox = new Outbox<FromThread>((batch) => port.postMessage({ type: 'batch', messages: batch, stats: stats() }));
+    // A scan the event loop has given up on (its deadline passed while it queued here) is not
+    // started, so an overloaded thread drains its queue instead of growing it.
+    const detect = async (m: ToThread, timings: TimedSpan[] | undefined) => {
+      const left = m.deadline - (performance.timeOrigin + performance.now());
+      if (left <= 0) throw new Error('the deadline passed before the scan started');
+      return engine.run(m.text.length, () => normalise(m.text), { direction: m.direction }, left, timings);
+    };
     port.on('message', (batch: ToThread[]) => {
       for (const m of batch) {
         const timings: TimedSpan[] | undefined = m.trace ? [] : undefined;
-        let input;
-        try {
-          input = normalise(m.text);
-        } catch (err) {
-          outbox.push({ id: m.id, error: message(err) });
-          continue;
-        }
-        engine.run(input, { direction: m.direction }, m.timeoutMs, timings).then(
+        detect(m, timings).then(
           (detection) => outbox.push({ id: m.id, detection, timings }),
           (err: unknown) => outbox.push({ id: m.id, error: message(err) }),
         );

@@ -1,12 +1,13 @@
 // Detection threads: the cacheable detectors run in worker threads, so that a pod with more than
 // one CPU uses them — the event loop keeps HTTP, normalisation, the caches and the policy.
 //
-//   event loop ── [{id, text, direction, timeoutMs, trace}] (one message per turn) ──► the thread
+//   event loop ── [{id, text, direction, deadline, trace}] (one message per turn) ──► the thread
 //                 with the fewest scans in flight: normalise again, run every cacheable detector
 //              ◄── [{id, detection | error, timings}] + the thread's counters (one message per turn) ──
 //
 // Each thread loads its own detectors (rule packs, model session): memory grows by one set per
-// thread. A scan the threads do not answer within the detector time budget gets a detector_timeout
+// thread. A thread admits texts within its character budget (budget.ts) and does not start a scan
+// whose deadline has passed, so an overloaded thread drains its queue instead of growing it. A scan the threads do not answer within the detector time budget gets a detector_timeout
 // error (the policy's fail mode decides it), as does every scan a dying thread held. A thread that
 // dies while serving is replaced; one that cannot load its detectors is not retried, and its error
 // is what later scans get when no thread is left.
@@ -31,7 +32,8 @@ export interface ToThread {
   id: number;
   text: string;
   direction: Direction;
-  timeoutMs: number;
+  /** When the event loop stops waiting for the answer (ms since the epoch). */
+  deadline: number;
   /** Send back each detector's timing, to be traced. */
   trace: boolean;
 }
@@ -159,7 +161,7 @@ export class DetectionThreads implements DetectionEngine {
         resolve(failed('detector_timeout', `the detection thread did not answer within ${timeoutMs} ms`));
       }, timeoutMs);
       thread.pending.set(id, { resolve, timer, span: trace ? activeSpan() : undefined });
-      thread.outbox.push({ id, text, direction: ctx.direction, timeoutMs, trace });
+      thread.outbox.push({ id, text, direction: ctx.direction, deadline: performance.timeOrigin + performance.now() + timeoutMs, trace });
     });
   }
 

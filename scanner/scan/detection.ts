@@ -9,6 +9,7 @@ import type { Normalised } from '../normalise/normalise.js';
 import type { StatSource } from '../observability/sources.js';
 import { activeSpanRecording, recordTimed, withSpan } from '../observability/tracing.js';
 import type { DetectorError } from '../policy/decide.js';
+import { CharBudget } from './budget.js';
 
 /** What /v1/info says about a detector. */
 export interface DetectorInfo {
@@ -37,9 +38,15 @@ export const infoOf = (d: Detector): DetectorInfo => ({ name: d.name, categories
 
 export const versionOf = (detectors: readonly DetectorInfo[]) => detectors.map((d) => `${d.name}@${d.version ?? '1'}`).join(',');
 
+/** Characters the detectors of one thread work on at once (budget.ts): the longest text a scan
+ *  accepts by default (policy.limits.maxInputChars). One scan of a 150 KB text raises the heap in
+ *  use by ~15–20 MB (the model's windows, the rules' word keys); a pod's heap is 96 MiB. */
+export const DETECTION_CHAR_BUDGET = 200_000;
+
 export class InlineDetection implements DetectionEngine {
   readonly detectors: readonly DetectorInfo[];
   readonly version: string;
+  private readonly budget = new CharBudget(DETECTION_CHAR_BUDGET);
   /** Trace span names, one per detector, built once rather than per scan. */
   private readonly spanNames: string[];
 
@@ -49,16 +56,33 @@ export class InlineDetection implements DetectionEngine {
     this.spanNames = list.map((d) => `detector.${d.name}`);
   }
 
-  detect(_text: string, input: Normalised, ctx: ScanContext, timeoutMs: number): Promise<Detection> {
-    return this.run(input, ctx, timeoutMs);
+  detect(text: string, input: Normalised, ctx: ScanContext, timeoutMs: number): Promise<Detection> {
+    return this.run(text.length, () => input, ctx, timeoutMs);
   }
 
   /**
-   * Runs every detector. With `timings`, each detector's start and end (and the spans it timed
-   * itself) are appended there — what a detection thread sends back to be traced; otherwise each
-   * detector runs inside a trace span of its own (a no-op while tracing is off).
+   * Runs every detector on the text of `chars` characters that `input` gives (called once it is
+   * admitted: a detection thread normalises only then) once it fits the character budget. With `timings`, each detector's
+   * start and end (and the spans it timed itself) are appended there — what a detection thread
+   * sends back to be traced; otherwise each detector runs inside a trace span of its own (a no-op
+   * while tracing is off). The budget is held until every detector has finished, also when the
+   * answer went out earlier on the timeout: the model keeps scoring the windows it was given.
    */
-  async run(input: Normalised, ctx: ScanContext, timeoutMs: number, timings?: TimedSpan[]): Promise<Detection> {
+  async run(chars: number, input: () => Normalised, ctx: ScanContext, timeoutMs: number, timings?: TimedSpan[]): Promise<Detection> {
+    const started = performance.now();
+    const admitted = timeoutMs > 0 && this.budget.acquire(chars, timeoutMs);
+    if (admitted !== true && !(await admitted))
+      return { findings: [], errors: [{ detector: 'detection', code: 'detector_timeout', message: `no room within ${Math.max(0, Math.round(timeoutMs))} ms while other long texts were scanned` }] };
+    let finished: Promise<unknown> | undefined;
+    try {
+      return await this.runAdmitted(input(), ctx, Math.max(1, timeoutMs - (performance.now() - started)), timings, (all) => (finished = all));
+    } finally {
+      if (finished) void finished.then(() => this.budget.release(chars));
+      else this.budget.release(chars);
+    }
+  }
+
+  private async runAdmitted(input: Normalised, ctx: ScanContext, timeoutMs: number, timings: TimedSpan[] | undefined, onPending: (all: Promise<unknown>) => void): Promise<Detection> {
     const merged = new Map<string, Finding>();
     const errors: DetectorError[] = [];
     const pending: Array<{ detector: Detector; result: Promise<ViewFinding[]> }> = [];
@@ -73,7 +97,9 @@ export class InlineDetection implements DetectionEngine {
       }
     });
     if (pending.length) {
-      const settled = await withTimeout(Promise.allSettled(pending.map((p) => p.result)), timeoutMs);
+      const all = Promise.allSettled(pending.map((p) => p.result));
+      onPending(all);
+      const settled = await withTimeout(all, timeoutMs);
       if (!settled) {
         for (const p of pending) errors.push({ detector: p.detector.name, code: 'detector_timeout', message: `no answer within ${timeoutMs} ms` });
       } else {
