@@ -92,7 +92,7 @@ export class Firewall {
     const threads = options.detectionThreads ?? (stateful ? detectionThreads(env) : 0);
     const detection =
       threads > 0
-        ? await DetectionThreads.start({ threads, model: config.model, canaryKey: canaryKey.key })
+        ? await DetectionThreads.start({ threads, model: config.model, canaryKey: canaryKey.key, log })
         : new InlineDetection(await cachedDetectors({ canaries, model: config.model }));
     const detectors = requestDetectors();
 

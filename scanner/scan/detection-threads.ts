@@ -9,12 +9,13 @@
 // thread. A thread admits texts within its character budget (budget.ts) and does not start a scan
 // whose deadline has passed, so an overloaded thread drains its queue instead of growing it. A scan the threads do not answer within the detector time budget gets a detector_timeout
 // error (the policy's fail mode decides it), as does every scan a dying thread held. A thread that
-// dies while serving is replaced; one that cannot load its detectors is not retried, and its error
-// is what later scans get when no thread is left.
+// dies while serving is logged and replaced; one that cannot load its detectors is not retried, and
+// its error is what later scans get when no thread is left.
 import type { Worker } from 'node:worker_threads';
 import type { ModelSpec } from '../../crds/schema.js';
 import type { Detection } from '../cache/types.js';
 import type { Direction, ScanContext, TimedSpan } from '../detectors/types.js';
+import type { Logger } from '../log.js';
 import type { Normalised } from '../normalise/normalise.js';
 import { summedSource, type SourceSnapshot, type StatSource } from '../observability/sources.js';
 import { activeSpan, activeSpanRecording, recordTimed, type Span } from '../observability/tracing.js';
@@ -55,7 +56,7 @@ interface Waiting {
 interface Thread {
   worker: Worker;
   outbox: Outbox<ToThread>;
-  /** True once its detectors are loaded. */
+  /** True once its detectors are loaded (only then is it given scans). */
   up: boolean;
   pending: Map<number, Waiting>;
   /** Counters of its detectors as of its last message. */
@@ -71,6 +72,8 @@ const failed = (code: 'detector_error' | 'detector_timeout', message: string): D
 
 export interface DetectionThreadsOptions extends ThreadData {
   threads: number;
+  /** Where a thread's death and replacement are reported. */
+  log?: Logger;
 }
 
 export class DetectionThreads implements DetectionEngine {
@@ -87,6 +90,7 @@ export class DetectionThreads implements DetectionEngine {
     private readonly data: ThreadData,
     readonly detectors: readonly DetectorInfo[],
     readonly version: string,
+    private readonly log: Logger | undefined,
   ) {}
 
   /** Starts the threads and resolves once every one has loaded its detectors. */
@@ -94,7 +98,7 @@ export class DetectionThreads implements DetectionEngine {
     const data: ThreadData = { model: opts.model, canaryKey: opts.canaryKey };
     const booting: Array<Promise<{ thread: Thread; detectors: DetectorInfo[]; stats: SourceSnapshot[] }>> = [];
     let engine: DetectionThreads | undefined;
-    for (let i = 0; i < opts.threads; i++) booting.push(boot(data, (t, m) => engine?.onMessage(t, m), (t, code) => engine?.onExit(t, code)));
+    for (let i = 0; i < opts.threads; i++) booting.push(boot(data, (t, m) => engine?.onMessage(t, m), (t, code, error) => engine?.onExit(t, code, error)));
     const started = await Promise.allSettled(booting);
     const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const bad = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -103,7 +107,7 @@ export class DetectionThreads implements DetectionEngine {
       throw bad.reason;
     }
     const detectors = ok[0].detectors;
-    engine = new DetectionThreads(data, detectors, versionOf(detectors));
+    engine = new DetectionThreads(data, detectors, versionOf(detectors), opts.log);
     engine.threads = ok.map((s) => s.thread);
     engine.first = ok[0].stats;
     return engine;
@@ -125,32 +129,37 @@ export class DetectionThreads implements DetectionEngine {
     }
   }
 
-  private onExit(t: Thread, code: number): void {
+  private onExit(t: Thread, code: number, error: string): void {
     this.threads = this.threads.filter((x) => x !== t);
     this.retired.push(...t.stats.map((s) => ({ ...s, stats: Object.fromEntries(Object.entries(s.stats).map(([k, v]) => [k, k.endsWith('_total') ? v : 0])) })));
-    const message = this.closed ? 'detection threads are closed' : `detection thread exited (code ${code})${this.failure ? `: ${this.failure}` : ''}`;
+    const message = this.closed ? 'detection threads are closed' : `detection thread exited (code ${code})${error ? `: ${error}` : ''}`;
+    if (!this.closed) this.log?.error({ code, error, scans: t.pending.size }, 'detection thread exited; its scans get detector_error; starting a replacement');
     for (const w of t.pending.values()) {
       clearTimeout(w.timer);
       w.resolve(failed('detector_error', message));
     }
     t.pending.clear();
     if (this.closed) return;
-    // Replace it; scans go to the other threads, or queue in the new one until it is up.
+    // Replace it; meanwhile scans go to the other threads (with none left they fail at once).
     const replacement = boot(
       this.data,
       (x, m) => this.onMessage(x, m),
-      (x, c) => this.onExit(x, c),
+      (x, c, e) => this.onExit(x, c, e),
       (x) => this.threads.push(x),
     );
-    replacement.catch((err: Error) => {
-      this.failure = err.message;
-    });
+    replacement.then(
+      () => this.log?.info('replacement detection thread ready'),
+      (err: Error) => {
+        this.failure = err.message;
+        this.log?.error({ err: err.message }, 'replacement detection thread could not start');
+      },
+    );
   }
 
   detect(text: string, _input: Normalised, ctx: ScanContext, timeoutMs: number): Promise<Detection> {
     if (this.closed) return Promise.resolve(failed('detector_error', 'detection threads are closed'));
     let t: Thread | undefined;
-    for (const x of this.threads) if (!t || (x.up && !t.up) || (x.up === t.up && x.pending.size < t.pending.size)) t = x;
+    for (const x of this.threads) if (!t || x.pending.size < t.pending.size) t = x;
     if (!t) return Promise.resolve(failed('detector_error', `no detection thread is running${this.failure ? `: ${this.failure}` : ''}`));
     const thread = t;
     const id = this.nextId++;
@@ -181,7 +190,7 @@ export class DetectionThreads implements DetectionEngine {
 function boot(
   data: ThreadData,
   onMessage: (t: Thread, m: ThreadMessage) => void,
-  onExit: (t: Thread, code: number) => void,
+  onExit: (t: Thread, code: number, error: string) => void,
   onUp?: (t: Thread) => void,
 ): Promise<{ thread: Thread; detectors: DetectorInfo[]; stats: SourceSnapshot[] }> {
   const worker = startWorker(THREAD, { workerData: data });
@@ -204,7 +213,7 @@ function boot(
     });
     worker.on('exit', (code) => {
       if (!t.up) reject(new Error(`a detection thread could not start: ${error || `exit code ${code}`}`));
-      else onExit(t, code);
+      else onExit(t, code, error);
     });
   });
 }

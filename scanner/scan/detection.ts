@@ -61,12 +61,13 @@ export class InlineDetection implements DetectionEngine {
   }
 
   /**
-   * Runs every detector on the text of `chars` characters that `input` gives (called once it is
-   * admitted: a detection thread normalises only then) once it fits the character budget. With `timings`, each detector's
-   * start and end (and the spans it timed itself) are appended there — what a detection thread
-   * sends back to be traced; otherwise each detector runs inside a trace span of its own (a no-op
-   * while tracing is off). The budget is held until every detector has finished, also when the
-   * answer went out earlier on the timeout: the model keeps scoring the windows it was given.
+   * Runs every detector on a text of `chars` characters once it fits the character budget;
+   * `input` is called only then (a detection thread normalises the text once admitted). With
+   * `timings`, each detector's start and end (and the spans it timed itself) are appended there —
+   * what a detection thread sends back to be traced; otherwise each detector runs inside a trace
+   * span of its own (a no-op while tracing is off). The budget is held until every detector has
+   * finished, also when the answer went out earlier on the timeout: the model keeps scoring the
+   * windows it was given.
    */
   async run(chars: number, input: () => Normalised, ctx: ScanContext, timeoutMs: number, timings?: TimedSpan[]): Promise<Detection> {
     const started = performance.now();
