@@ -37,9 +37,7 @@ export function usableCpus(root?: string): number {
  * one for the event loop (the HTTP server, normalisation and featurisation run there), at least 1.
  */
 export function modelThreads(env: NodeJS.ProcessEnv = process.env, root?: string): number {
-  const forced = Number(env.PF_MODEL_THREADS);
-  if (Number.isInteger(forced) && forced > 0) return forced;
-  return Math.max(1, usableCpus(root) - 1);
+  return countFromEnv(env.PF_MODEL_THREADS, 1) ?? Math.max(1, usableCpus(root) - 1);
 }
 
 /** Most detection threads chosen by default (each holds its own rule packs and model). */
@@ -52,7 +50,11 @@ export const MAX_DEFAULT_DETECTION_THREADS = 4;
  * would only add a hop.
  */
 export function detectionThreads(env: NodeJS.ProcessEnv = process.env, root?: string): number {
-  const forced = env.PF_DETECTION_THREADS?.trim() ? Number(env.PF_DETECTION_THREADS) : NaN;
-  if (Number.isInteger(forced) && forced >= 0) return forced;
-  return Math.min(MAX_DEFAULT_DETECTION_THREADS, usableCpus(root) - 1);
+  return countFromEnv(env.PF_DETECTION_THREADS, 0) ?? Math.min(MAX_DEFAULT_DETECTION_THREADS, usableCpus(root) - 1);
+}
+
+/** A thread count set in the environment: a whole number ≥ `min`; undefined when unset, empty or invalid. */
+function countFromEnv(value: string | undefined, min: number): number | undefined {
+  const n = value?.trim() ? Number(value) : NaN;
+  return Number.isInteger(n) && n >= min ? n : undefined;
 }

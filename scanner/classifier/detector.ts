@@ -49,8 +49,7 @@ export class ClassifierDetector implements Detector {
     this.version = manifest.version;
     this.views = opts.views ?? LANGUAGE_VIEWS;
     this.minScore = opts.minScore ?? 0.1;
-    const batch = { maxBatch: opts.maxBatch ?? 64, maxWaitMs: opts.maxWaitMs ?? 0 };
-    this.scorer = new LocalScorer(bytes, manifest, { ...batch, threads: opts.threads ?? modelThreads() });
+    this.scorer = new LocalScorer(bytes, manifest, { maxBatch: opts.maxBatch ?? 64, maxWaitMs: opts.maxWaitMs ?? 0, threads: opts.threads ?? modelThreads() });
   }
 
   /** promptfirewall_model_*: onnxruntime runs, windows, batch sizes, inference time, queue depth. */
@@ -60,8 +59,8 @@ export class ClassifierDetector implements Detector {
 
   /** onnxruntime runs and windows scored so far. */
   get stats(): { batches: number; windows: number } {
-    const s = this.scorer.statSource().stats();
-    return { batches: s.batches_total, windows: s.items_total };
+    const { count, sum } = this.scorer.counters.batchSize;
+    return { batches: count, windows: sum };
   }
 
   ready(): Promise<void> {

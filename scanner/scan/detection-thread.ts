@@ -1,7 +1,7 @@
 // A detection thread: the cacheable detectors (rules, the model, PII, secrets, …) loaded in a
 // worker thread, answering the event loop's requests (protocol in detection-threads.ts). The text
-// is normalised here again: the normalised form with its views and offset maps is cheaper to
-// rebuild than to send.
+// is normalised here again: the normalised form maps offsets through functions, which a message
+// cannot carry.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Canaries } from '../canary/canary.js';
 import type { TimedSpan } from '../detectors/types.js';

@@ -16,11 +16,12 @@ import type { ModelSpec } from '../../crds/schema.js';
 import type { Detection } from '../cache/types.js';
 import type { Direction, ScanContext, TimedSpan } from '../detectors/types.js';
 import type { Logger } from '../log.js';
+import type { DetectorError } from '../policy/decide.js';
 import type { Normalised } from '../normalise/normalise.js';
 import { summedSource, type SourceSnapshot, type StatSource } from '../observability/sources.js';
 import { activeSpan, activeSpanRecording, recordTimed, type Span } from '../observability/tracing.js';
 import { Outbox, siblingModule, startWorker } from '../threads.js';
-import { versionOf, type DetectionEngine, type DetectorInfo } from './detection.js';
+import { failedDetection, versionOf, type DetectionEngine, type DetectorInfo } from './detection.js';
 
 /** workerData of a detection thread. */
 export interface ThreadData {
@@ -68,7 +69,7 @@ const THREAD = siblingModule(import.meta.url, './detection-thread');
 /** Name of the "detector" in errors about the threads themselves. */
 const THREADS = 'detection_thread';
 
-const failed = (code: 'detector_error' | 'detector_timeout', message: string): Detection => ({ findings: [], errors: [{ detector: THREADS, code, message }] });
+const failed = (code: DetectorError['code'], message: string) => failedDetection(THREADS, code, message);
 
 export interface DetectionThreadsOptions extends ThreadData {
   threads: number;

@@ -34,6 +34,9 @@ export interface DetectionEngine {
 
 export const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promise<T>)?.then === 'function';
 
+/** A detection that did not run: no findings, one error (the policy's fail mode decides it). */
+export const failedDetection = (detector: string, code: DetectorError['code'], message: string): Detection => ({ findings: [], errors: [{ detector, code, message }] });
+
 export const infoOf = (d: Detector): DetectorInfo => ({ name: d.name, categories: d.categories, version: d.version ?? null });
 
 export const versionOf = (detectors: readonly DetectorInfo[]) => detectors.map((d) => `${d.name}@${d.version ?? '1'}`).join(',');
@@ -73,7 +76,7 @@ export class InlineDetection implements DetectionEngine {
     const started = performance.now();
     const admitted = timeoutMs > 0 && this.budget.acquire(chars, timeoutMs);
     if (admitted !== true && !(await admitted))
-      return { findings: [], errors: [{ detector: 'detection', code: 'detector_timeout', message: `no room within ${Math.max(0, Math.round(timeoutMs))} ms while other long texts were scanned` }] };
+      return failedDetection('detection', 'detector_timeout', `no room within ${Math.max(0, Math.round(timeoutMs))} ms while other long texts were scanned`);
     let finished: Promise<unknown> | undefined;
     try {
       return await this.runAdmitted(input(), ctx, Math.max(1, timeoutMs - (performance.now() - started)), timings, (all) => (finished = all));
