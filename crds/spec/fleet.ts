@@ -74,7 +74,7 @@ export const ResourcesSchema = z
     limits: z
       .object({
         cpu: QuantitySchema.optional().describe('CPU ceiling per pod. Unset by default: throttling costs latency, and the request already drives scheduling and autoscaling.'),
-        memory: QuantitySchema.default('256Mi').describe('Memory ceiling per pod; above it the pod is restarted.'),
+        memory: QuantitySchema.default('384Mi').describe('Memory ceiling per pod; above it the pod is restarted. The default leaves room for one detection thread under bursts of long inputs.'),
       })
       .prefault({})
       .describe('Ceilings for each scanner pod.'),

@@ -147,14 +147,17 @@ export function scannerEnv(owner: Owner, spec: PromptFirewallSpec): EnvVar[] {
  * Detection threads of a scanner pod (worker threads running the detectors beside the event loop).
  * With a CPU limit, one per whole CPU beyond the event loop's; with none (the default: a pod may
  * burst) one, which uses a second core when the node has one to spare. Each thread holds its own
- * rule packs and model (~70 MB), so the memory limit caps them: none below 256Mi, one more per
- * 96Mi above it. Set here because a pod without a CPU limit sees every core of the node.
+ * rule packs and model (~70 MB), so the memory limit caps them: none below 384Mi, one more per
+ * 96Mi above it. Sixteen concurrent 150 KB prompts peaked at 252 MB RSS with the detectors on the
+ * event loop and 300 MB with one thread (dist/, 256Mi heap limits): a 256Mi pod (268 MB) has no
+ * room for a thread, a 384Mi one (the default) has. Set here because a pod without a CPU limit
+ * sees every core of the node.
  */
 export function detectionThreads(resources: PromptFirewallSpec['resources']): number {
   const mib = quantityBytes(resources.limits.memory) / 2 ** 20;
-  if (mib < 256) return 0;
+  if (mib < 384) return 0;
   const byCpu = resources.limits.cpu === undefined ? 1 : Math.max(0, quantityBytes(resources.limits.cpu) - 1);
-  return Math.min(byCpu, 1 + Math.floor((mib - 256) / 96));
+  return Math.min(byCpu, 1 + Math.floor((mib - 384) / 96));
 }
 
 export function nodeHeapOptions(memoryLimit: string): string {

@@ -178,7 +178,7 @@ describe('operator against a real Kubernetes API server', { skip: clusterSkip() 
     const env = (await getJson('deployment', 'guard'))!.spec.template.spec.containers[0].env as Json[];
     assert.deepEqual(env.find((e) => e.name === 'PF_AUDIT_FINGERPRINT_KEY')!.valueFrom, { secretKeyRef: { name: 'guard-keys', key: 'audit-fingerprint-key' } });
     assert.deepEqual(env.find((e) => e.name === 'PF_PROXY_CANARY_KEY')!.valueFrom, { secretKeyRef: { name: 'guard-keys', key: 'proxy-canary-key' } });
-    assert.equal(env.find((e) => e.name === 'NODE_OPTIONS')!.value, '--max-old-space-size=96 --max-semi-space-size=4');
+    assert.equal(env.find((e) => e.name === 'NODE_OPTIONS')!.value, '--max-old-space-size=144 --max-semi-space-size=6');
   });
 
   it('HPA: the API server keeps the scale-down tolerance; status reports it', async () => {

@@ -43,7 +43,7 @@ describe('desired state of a PromptFirewall', () => {
     const dep = find(d, 'Deployment');
     assert.equal(dep.spec.replicas, undefined, 'the HPA owns replicas');
     const c = container(d);
-    assert.deepEqual(c.resources, { requests: { cpu: '500m', memory: '128Mi' }, limits: { memory: '256Mi', cpu: '2' } });
+    assert.deepEqual(c.resources, { requests: { cpu: '500m', memory: '128Mi' }, limits: { memory: '384Mi', cpu: '2' } });
     assert.deepEqual(c.readinessProbe, { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 5 });
     assert.equal(c.livenessProbe.httpGet.path, '/healthz');
     assert.deepEqual(c.args, ['serve', '--config', CONFIG_FILE]);
@@ -242,8 +242,9 @@ describe('desired state of a PromptFirewall', () => {
     assert.notEqual(a.stringData['audit-fingerprint-key'], a.stringData['proxy-canary-key']);
   });
 
-  it('NODE_OPTIONS caps the V8 heap at three eighths of the memory limit (96 MiB at the default 256Mi)', () => {
-    assert.equal(container(build()).env.find((e: any) => e.name === 'NODE_OPTIONS').value, '--max-old-space-size=96 --max-semi-space-size=4');
+  it('NODE_OPTIONS caps the V8 heap at three eighths of the memory limit (144 MiB at the default 384Mi)', () => {
+    assert.equal(container(build()).env.find((e: any) => e.name === 'NODE_OPTIONS').value, '--max-old-space-size=144 --max-semi-space-size=6');
+    assert.equal(nodeHeapOptions('256Mi'), '--max-old-space-size=96 --max-semi-space-size=4');
     assert.equal(nodeHeapOptions('1Gi'), '--max-old-space-size=384 --max-semi-space-size=16');
     assert.equal(nodeHeapOptions('4Gi'), '--max-old-space-size=1536 --max-semi-space-size=16');
     assert.equal(nodeHeapOptions('128Mi'), '--max-old-space-size=48 --max-semi-space-size=2');
@@ -254,14 +255,15 @@ describe('desired state of a PromptFirewall', () => {
 
   it('PF_DETECTION_THREADS follows the CPU limit (one without a limit), capped by the memory limit', () => {
     const threads = (resources: unknown) => container(build({ resources } as never)).env.find((e: any) => e.name === 'PF_DETECTION_THREADS').value;
-    assert.equal(threads(undefined), '1', 'defaults: no CPU limit, 256Mi');
+    assert.equal(threads(undefined), '1', 'defaults: no CPU limit, 384Mi');
     assert.equal(threads({ limits: { cpu: '1' } }), '0', 'one CPU: the event loop runs the detectors');
     assert.equal(threads({ limits: { cpu: '2' } }), '1');
     assert.equal(threads({ limits: { cpu: '2500m' } }), '1', 'whole CPUs only');
-    assert.equal(threads({ limits: { cpu: '4' } }), '1', 'four CPUs but memory for one thread at 256Mi');
+    assert.equal(threads({ limits: { cpu: '4' } }), '1', 'four CPUs but memory for one thread at 384Mi');
     assert.equal(threads({ limits: { cpu: '4', memory: '1Gi' } }), '3');
     assert.equal(threads({ limits: { memory: '192Mi' } }), '0', 'too little memory for a thread');
+    assert.equal(threads({ limits: { memory: '256Mi' } }), '0', 'a 256Mi pod has no room for a thread under long inputs');
     assert.equal(detectionThreads({ requests: { cpu: '500m', memory: '128Mi' }, limits: { memory: '544Mi' } }), 1);
-    assert.equal(detectionThreads({ requests: { cpu: '500m', memory: '128Mi' }, limits: { cpu: '8', memory: '544Mi' } }), 4);
+    assert.equal(detectionThreads({ requests: { cpu: '500m', memory: '128Mi' }, limits: { cpu: '8', memory: '544Mi' } }), 2);
   });
 });
