@@ -24,6 +24,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Normalised, TextView, ViewKind } from '../normalise/normalise.js';
 import type { Category, Detector, ScanContext, Span, ViewFinding } from './types.js';
+import { isMention } from './mention.js';
 import { isWordLetter, baseLetter, meets, regexKeys, SPELLINGS, startKeys, textKeys, type TextKeys, WORD_BOUNDARY, WORD_END, WORD_START } from './word-keys.js';
 
 const RULE_CATEGORIES = ['prompt_injection', 'jailbreak'] as const satisfies readonly Category[];
@@ -422,6 +423,7 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
       let hit: RuleMatch | undefined;
       eachMatch(searches, text, (m) => {
         if (rule.lineStart && !atLineStart(input, view, m.index)) return false;
+        if (isMention(text, m.index)) return false;
         const end = m.index + m[0].length;
         // The leet view and a decoded view's leet twin repeat what their base view found.
         const main = view.toMain(m.index, end);

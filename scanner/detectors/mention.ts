@@ -1,0 +1,59 @@
+// Mention, not use: a text that quotes an attack phrase to talk about it ("analyse the phrase
+// 'ignore previous instructions'", "queries like "reveal your prompt" are insecure", a string
+// literal in example code) is not making the attack. A rule match counts as a mention when what
+// stands right before it names it as a phrase, an example or someone's words — with or without
+// quotation marks around the match.
+
+const OPENING_QUOTES = new Set(['"', "'", '“', '”', '‘', '’', '«', '»', '„', '「', '『', '`']);
+
+// Ends with a word that introduces a quotation: "the phrase", "queries like", "so-called",
+// "a character says", "example =" (and the same in a few other languages).
+const INTRODUCES_MENTION =
+  /(?:\b(?:the|a|this|that) (?:phrase|words?|sentence|string(?: literal)?|term|expression|slogan|message|line)|\b(?:queries|prompts|requests|inputs|messages|commands|attacks|attempts|phrases|strings|sentences|payloads) (?:like|such as)|\bsuch as|\bso-called|\bknown as|\bcalled|\be\.g\.|\bfor example|\bfor instance|\b(?:he|she|they|it|someone|somebody|character|villain|hero|user|attacker) (?:says|said|whispers|shouts|types|typed|writes|wrote)|\bexample\s*=|[A-Za-z_]\w*\s*=|\b(?:la|une|die|der|el|una) (?:frase|phrase|satz|ausdruck|expresión|expression)|фраз[ау]|выражение)\s*[:,]?\s*$/i;
+
+/** How much text before a match is read for the introducing words. */
+const LOOK_BACK = 48;
+
+/** How far back a quotation that the match sits inside may have opened (on the same line). */
+const QUOTE_REACH = 160;
+const OPENS = new Set(['“', '‘', '«', '„', '「', '『']);
+const CLOSES = new Set(['”', '’', '»', '」', '』']);
+
+/**
+ * Where the quotation that `start` sits inside opens, or -1: the last typographic opening quote
+ * not closed since, or the last '"' when an odd number of them stand between the line's start and
+ * `start`. Straight single quotes are left out: they are apostrophes as often as quotes.
+ */
+function openingQuote(text: string, start: number): number {
+  const from = Math.max(0, start - QUOTE_REACH);
+  let lineStart = from;
+  for (let i = start - 1; i >= from; i--)
+    if (text[i] === '\n') {
+      lineStart = i + 1;
+      break;
+    }
+  let lastDouble = -1;
+  let doubles = 0;
+  let open = -1;
+  for (let i = lineStart; i < start; i++) {
+    const c = text[i];
+    if (c === '"') {
+      doubles++;
+      lastDouble = i;
+    } else if (OPENS.has(c)) open = i;
+    else if (CLOSES.has(c)) open = -1;
+  }
+  return Math.max(open, doubles % 2 === 1 ? lastDouble : -1);
+}
+
+/** True when the match starting at `start` in `text` is quoted or named as a phrase rather than said. */
+export function isMention(text: string, start: number): boolean {
+  let at = start;
+  while (at > 0 && text[at - 1] === ' ') at--;
+  if (at > 0 && OPENING_QUOTES.has(text[at - 1])) at--;
+  else {
+    const q = openingQuote(text, start);
+    if (q >= 0) at = q;
+  }
+  return INTRODUCES_MENTION.test(text.slice(Math.max(0, at - LOOK_BACK), at));
+}
