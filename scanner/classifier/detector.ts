@@ -17,7 +17,7 @@ import { LocalScorer, type WindowScore } from './scorer.js';
 export type { WindowScore };
 
 /** Views that carry language: everything the normaliser produces. */
-export const LANGUAGE_VIEWS: readonly ViewKind[] = ['text', 'leet', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed'];
+export const LANGUAGE_VIEWS: readonly ViewKind[] = ['text', 'leet', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed', 'spaced'];
 
 export interface ClassifierOptions {
   /** Directory with prompt-injection.onnx and prompt-injection.json; default: the built-in model. */

@@ -7,7 +7,7 @@ import type { ViewKind } from '../normalise/normalise.js';
 import type { Detector, ViewFinding } from './types.js';
 
 // Not the leetspeak view: it folds digits into letters, which would garble the hex.
-const READS: readonly ViewKind[] = ['text', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed'];
+const READS: readonly ViewKind[] = ['text', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed', 'spaced'];
 
 export function canaryDetector(canaries: Canaries): Detector {
   return {

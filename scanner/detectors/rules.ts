@@ -252,7 +252,7 @@ export interface RulesDetector extends Detector {
 
 // Spans reported per rule and view; enough to explain a verdict without work growing with input size.
 const MAX_SPANS_PER_RULE = 4;
-const READS: readonly ViewKind[] = ['text', 'leet', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed'];
+const READS: readonly ViewKind[] = ['text', 'leet', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed', 'spaced'];
 const CATEGORY_LABEL: Record<RuleCategory, string> = { prompt_injection: 'prompt-injection', jailbreak: 'jailbreak' };
 
 /** True when `at` in `view` begins a line of the original text (line breaks only survive in the original). */

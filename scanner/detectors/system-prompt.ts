@@ -11,7 +11,7 @@ import type { Detector, Span, ViewFinding } from './types.js';
 const SHINGLE = 8;
 const FULL_SCORE_WORDS = 50;
 const MEMO_SIZE = 64;
-const READS: readonly ViewKind[] = ['text', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed'];
+const READS: readonly ViewKind[] = ['text', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed', 'spaced'];
 const WORD = /[\p{L}\p{N}]+/gu;
 
 interface Words {

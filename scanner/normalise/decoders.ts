@@ -1,10 +1,10 @@
 // Finds encoded segments in normalised text and decodes them, so that what an attacker hid in
-// base64, hex, URL-encoding, escapes, rot13 or reversed text is scanned like plain text.
+// base64, hex, URL-encoding, escapes, rot13, reversed or letter-by-letter text is scanned like plain text.
 // Each decoder only accepts output that reads as text; random tokens, hashes and keys decode to
 // binary noise and are left alone.
 import { isUtf8 } from 'node:buffer';
 
-export type EncodingKind = 'base64' | 'hex' | 'url' | 'escape' | 'rot13' | 'reversed';
+export type EncodingKind = 'base64' | 'hex' | 'url' | 'escape' | 'rot13' | 'reversed' | 'spaced';
 
 export interface Decoded {
   kind: EncodingKind;
@@ -212,6 +212,19 @@ function urlEscapesFrom(text: string): number {
 }
 
 /** Every decodable segment of `text`, in order of position, at most `limit` of them. */
+// Words spelt out letter by letter ("i g n o r e", "i.g.n.o.r.e", "I-G-N-O-R-E"): four or more
+// single letters, each but the last followed by the same separator.
+const SPACED_LETTERS = /(?<![A-Za-z0-9])[A-Za-z]([ .\-_*·|/])(?:[A-Za-z]\1){2,}[A-Za-z](?![A-Za-z0-9])/g;
+const SEPARATORS = /[ .\-_*·|/]/g;
+
+/** The whole text with its letter-by-letter words written as words; undefined when it has none. */
+export function joinSpacedLetters(text: string): Decoded | undefined {
+  SPACED_LETTERS.lastIndex = 0;
+  if (!SPACED_LETTERS.test(text)) return undefined;
+  const joined = text.replace(SPACED_LETTERS, (run) => run.replace(SEPARATORS, ''));
+  return { kind: 'spaced', start: 0, end: text.length, text: joined };
+}
+
 export function findEncoded(text: string, limit = 16): Decoded[] {
   const out: Decoded[] = [];
   /** Runs `re` over the text from `from` (no match begins before it), unless `from` is -1. */
@@ -234,5 +247,7 @@ export function findEncoded(text: string, limit = 16): Decoded[] {
   scan(HTML_ENTITIES, 'escape', decodeEscapes, text.indexOf('&#'));
   scan(URL_ENCODED, 'url', decodeUrl, urlEscapesFrom(text));
   for (const d of wholeTextTransforms(text)) if (out.length < limit) out.push(d);
+  const spaced = joinSpacedLetters(text);
+  if (spaced && out.length < limit) out.push(spaced);
   return out.sort((a, b) => a.start - b.start);
 }

@@ -4,7 +4,8 @@
 //                whitespace collapsed (with a map back to original offsets)
 //             ├► leet view: leetspeak folded (same offsets as the main view)
 //             ├► hidden view: text smuggled in Unicode tag characters or variation selectors
-//             └► decoded views: base64 / hex / URL / escapes / rot13 / reversed segments,
+//             └► decoded views: base64 / hex / URL / escapes / rot13 / reversed segments and
+//                words spelt out letter by letter,
 //                themselves normalised (and decoded again, to a bounded depth)
 //
 // Detectors report spans in the coordinates of the view they read; `toMain` maps them to the main
