@@ -8,7 +8,7 @@
 // (≤ 1% false positives on benign sources the model had not seen), so the policy's default
 // threshold of 0.5 means that operating point.
 import type { Detector, ScanContext, ViewFinding } from '../detectors/types.js';
-import type { Normalised, ViewKind } from '../normalise/normalise.js';
+import { LANGUAGE_VIEWS, type Normalised, type ViewKind } from '../normalise/normalise.js';
 import type { StatSource } from '../observability/sources.js';
 import { builtinModelDir, loadArtefact, type Manifest } from './artefact.js';
 import { modelThreads } from './cpu.js';
@@ -16,8 +16,6 @@ import { LocalScorer, type WindowScore } from './scorer.js';
 
 export type { WindowScore };
 
-/** Views that carry language: everything the normaliser produces. */
-export const LANGUAGE_VIEWS: readonly ViewKind[] = ['text', 'leet', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed', 'spaced'];
 
 export interface ClassifierOptions {
   /** Directory with prompt-injection.onnx and prompt-injection.json; default: the built-in model. */

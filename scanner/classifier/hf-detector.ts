@@ -17,10 +17,9 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import type { Category, Detector, ScanContext, ViewFinding } from '../detectors/types.js';
-import type { Normalised, ViewKind } from '../normalise/normalise.js';
+import { LANGUAGE_VIEWS, type Normalised, type ViewKind } from '../normalise/normalise.js';
 import { MicroBatcher } from './batcher.js';
 import { modelThreads } from './cpu.js';
-import { LANGUAGE_VIEWS } from './detector.js';
 import { windowStarts } from './features.js';
 
 export interface HfModelOptions {

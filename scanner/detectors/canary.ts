@@ -3,11 +3,11 @@
 // the shape (another installation's, or a rotated key's) scores 0.5, below the default threshold.
 // Cacheable: the result depends only on the text and the key, whose fingerprint is in `version`.
 import { CANARY_PATTERN, type Canaries } from '../canary/canary.js';
-import type { ViewKind } from '../normalise/normalise.js';
+import { LITERAL_VIEWS } from '../normalise/normalise.js';
 import type { Detector, ViewFinding } from './types.js';
 
 // Not the leetspeak view: it folds digits into letters, which would garble the hex.
-const READS: readonly ViewKind[] = ['text', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed', 'spaced'];
+const READS = LITERAL_VIEWS;
 
 export function canaryDetector(canaries: Canaries): Detector {
   return {

@@ -1,7 +1,7 @@
 // What the PII and secrets detectors share: they find entities (an e-mail address, an API key) in
 // the text and in decoded payloads, keep the most certain of overlapping matches, and report each
 // with the placeholder that replaces it when redacted.
-import type { Normalised, ViewKind } from '../normalise/normalise.js';
+import { LITERAL_VIEWS, type Normalised, type ViewKind } from '../normalise/normalise.js';
 import type { Category, Detector, ViewFinding } from './types.js';
 
 export interface EntityMatch {
@@ -16,7 +16,9 @@ export interface EntityMatch {
 }
 
 /** Literal text and decoded payloads; not the leetspeak view, which rewrites digits in tokens. */
-export const ENTITY_VIEWS: readonly ViewKind[] = ['text', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed'];
+// Not the letter-by-letter view: its spans cover the whole text, and redacting an entity found there
+// would redact everything.
+export const ENTITY_VIEWS: readonly ViewKind[] = LITERAL_VIEWS.filter((k) => k !== 'spaced');
 
 /** Keeps the most certain (then the longest) of overlapping matches: an IBAN over the phone number inside it. */
 export function resolveOverlaps<T extends { start: number; end: number; score: number }>(matches: T[]): T[] {

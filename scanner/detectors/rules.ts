@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { packagePath } from '../paths.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { Normalised, TextView, ViewKind } from '../normalise/normalise.js';
+import { LANGUAGE_VIEWS, type Normalised, type TextView } from '../normalise/normalise.js';
 import type { Category, Detector, ScanContext, Span, ViewFinding } from './types.js';
 import { isMention } from './mention.js';
 import { isWordLetter, baseLetter, meets, regexKeys, SPELLINGS, startKeys, textKeys, type TextKeys, WORD_BOUNDARY, WORD_END, WORD_START } from './word-keys.js';
@@ -252,7 +252,7 @@ export interface RulesDetector extends Detector {
 
 // Spans reported per rule and view; enough to explain a verdict without work growing with input size.
 const MAX_SPANS_PER_RULE = 4;
-const READS: readonly ViewKind[] = ['text', 'leet', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed', 'spaced'];
+const READS = LANGUAGE_VIEWS;
 const CATEGORY_LABEL: Record<RuleCategory, string> = { prompt_injection: 'prompt-injection', jailbreak: 'jailbreak' };
 
 /** True when `at` in `view` begins a line of the original text (line breaks only survive in the original). */

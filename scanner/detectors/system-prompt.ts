@@ -4,14 +4,13 @@
 // it is shorter — scores 1. Short or generic prompts ("You are a helpful assistant.") have fewer
 // than SHINGLE words and are never reported.
 // Per request: the result depends on the system prompt, which is not part of the cache key.
-import { normalise } from '../normalise/normalise.js';
-import type { ViewKind } from '../normalise/normalise.js';
+import { LITERAL_VIEWS, normalise } from '../normalise/normalise.js';
 import type { Detector, Span, ViewFinding } from './types.js';
 
 const SHINGLE = 8;
 const FULL_SCORE_WORDS = 50;
 const MEMO_SIZE = 64;
-const READS: readonly ViewKind[] = ['text', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed', 'spaced'];
+const READS = LITERAL_VIEWS;
 const WORD = /[\p{L}\p{N}]+/gu;
 
 interface Words {

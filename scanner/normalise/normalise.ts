@@ -25,6 +25,12 @@ import { foldLeet } from './leet.js';
 
 export type ViewKind = 'text' | 'leet' | 'hidden' | EncodingKind;
 
+/** Every view that carries language: what the rules and the model read. */
+export const LANGUAGE_VIEWS: readonly ViewKind[] = ['text', 'leet', 'hidden', 'base64', 'hex', 'url', 'escape', 'rot13', 'reversed', 'spaced'];
+/** The views without the leetspeak fold, which rewrites digits and symbols inside words: what
+ *  detectors of literal strings read (system-prompt fragments, canary tokens). */
+export const LITERAL_VIEWS: readonly ViewKind[] = LANGUAGE_VIEWS.filter((k) => k !== 'leet');
+
 export interface TextView {
   kind: ViewKind;
   text: string;
