@@ -84,6 +84,29 @@ interface CompiledRule {
   starts: Array<string[] | null>;
   /** The start keys of all patterns together, when every pattern has them. */
   allStarts: string[] | null;
+  /** Each pattern's source and the regex flags, to build the alternation of some of them. */
+  sources: string[];
+  flags: string;
+  /** Alternations of the patterns that woke together (by bit mask), built the first time needed. */
+  subsets: Map<number, { re: RegExp; starts: string[] }>;
+}
+
+/**
+ * The alternation of the patterns whose bits are in `mask`, in their order, with their start keys:
+ * what a scan runs when several patterns of a rule woke but not all (the others cannot match, and
+ * in a dense text the whole alternation would be tried at every position).
+ */
+function subsetOf(rule: CompiledRule, mask: number): { re: RegExp; starts: string[] } {
+  let subset = rule.subsets.get(mask);
+  if (!subset) {
+    const picked = rule.sources.map((_, p) => p).filter((p) => mask & (1 << p));
+    subset = {
+      re: new RegExp(picked.map((p) => `(?:${rule.sources[p]})`).join('|'), rule.flags),
+      starts: [...new Set(picked.flatMap((p) => rule.starts[p]!))],
+    };
+    rule.subsets.set(mask, subset);
+  }
+  return subset;
 }
 
 const BUILTINS: Record<string, string> = { apos: "['’‘`]" };
@@ -197,6 +220,9 @@ function compileRule(file: string, rule: RuleSpec, terms: Record<string, string>
     allStarts,
     re: new RegExp(sources.length === 1 ? sources[0] : sources.map((s) => `(?:${s})`).join('|'), flags(allStarts !== null)),
     alone: sources.length === 1 ? undefined : sources.map((s, p) => new RegExp(s, flags(starts[p] !== null))),
+    sources,
+    flags: flags(allStarts !== null),
+    subsets: new Map(),
   };
 }
 
@@ -398,17 +424,19 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
       const rule = rules[r];
       // The regexes to run: one pattern of several alone when only it woke; several patterns
       // each on their own when they woke and some, not all, can be anchored (a global scan of
-      // their alternation would cost what the unanchored ones save); else the whole alternation.
+      // their alternation would cost what the unanchored ones save); the alternation of the ones
+      // that woke when they all can be; else the whole alternation.
       const patterns: number[] = [];
       if (rule.alone && woke !== ALL) for (let p = 0; p < rule.alone.length; p++) if (woke & (1 << p)) patterns.push(p);
       const split = patterns.length === 1 || (patterns.length > 1 && !rule.allStarts && patterns.some((p) => rule.starts[p] !== null));
+      const whole = !split && rule.allStarts && patterns.length > 1 && patterns.length < rule.alone!.length ? subsetOf(rule, woke) : { re: rule.re, starts: rule.allStarts };
       const searches: Search[] = [];
       for (const p of split ? patterns : [-1]) {
-        let re = p >= 0 ? rule.alone![p] : rule.re;
+        let re = p >= 0 ? rule.alone![p] : whole.re;
         let at: number[] | null = null;
         if (re.sticky) {
           keys ??= textKeys(text);
-          at = keys.positions(p >= 0 ? rule.starts[p]! : rule.allStarts!);
+          at = keys.positions(p >= 0 ? rule.starts[p]! : whole.starts!);
           if (at.length === 0) continue;
           // Each sticky try is a call into the regex engine; when the starts are dense (a text that
           // repeats the rule's first word) one global scan costs less than trying them one by one.
