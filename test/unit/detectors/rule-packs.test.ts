@@ -1,9 +1,11 @@
 // The language, indirect-injection and extraction packs: for each family, attacks that must reach
 // the threshold and benign twins (same topic and words, no attack) that must stay under it.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { createRulesDetector } from '../../../scanner/detectors/rules.js';
 import { normalise } from '../../../scanner/normalise/normalise.js';
+import { packagePath } from '../../../scanner/paths.js';
 import { scores } from './spans.js';
 
 const detector = createRulesDetector();
@@ -207,6 +209,20 @@ describe('rule packs: attacks reach the threshold', () => {
 describe('rule packs: benign twins stay under the threshold', () => {
   for (const [name, text] of benign)
     test(name, () => {
+      const s = attackScore(text);
+      assert.ok(s < THRESHOLD, `score ${s.toFixed(2)} for ${JSON.stringify(text)}`);
+    });
+});
+
+// Benign requests, documents and code full of trigger words in 15 languages, written by the project
+// to look for false positives (bench/data/benign-trigger-probe.jsonl): no rule may reach the threshold.
+describe('rule packs: the benign trigger-word probe stays under the threshold', () => {
+  const rows = readFileSync(packagePath('bench', 'data', 'benign-trigger-probe.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { text: string });
+  for (const { text } of rows)
+    test(text.slice(0, 60), () => {
       const s = attackScore(text);
       assert.ok(s < THRESHOLD, `score ${s.toFixed(2)} for ${JSON.stringify(text)}`);
     });
