@@ -4,7 +4,8 @@
 // stands right before it names it as a phrase, an example or someone's words — with or without
 // quotation marks around the match.
 
-const OPENING_QUOTES = new Set(['"', "'", '“', '”', '‘', '’', '«', '»', '„', '「', '『', '`']);
+// Any quotation mark straight before a match (German and other styles open with what English closes with).
+const QUOTE_MARKS = new Set(['"', "'", '“', '”', '‘', '’', '«', '»', '„', '「', '『', '`']);
 
 // Ends with a word that introduces a quotation: "the phrase", "queries like", "so-called",
 // "a character says", "example =" (and the same in a few other languages).
@@ -50,7 +51,7 @@ function openingQuote(text: string, start: number): number {
 export function isMention(text: string, start: number): boolean {
   let at = start;
   while (at > 0 && text[at - 1] === ' ') at--;
-  if (at > 0 && OPENING_QUOTES.has(text[at - 1])) at--;
+  if (at > 0 && QUOTE_MARKS.has(text[at - 1])) at--;
   else {
     const q = openingQuote(text, start);
     if (q >= 0) at = q;

@@ -84,25 +84,27 @@ interface CompiledRule {
   starts: Array<string[] | null>;
   /** The start keys of all patterns together, when every pattern has them. */
   allStarts: string[] | null;
-  /** Each pattern's source and the regex flags, to build the alternation of some of them. */
+  /** Each pattern's source, to build the alternation of some of them. */
   sources: string[];
-  flags: string;
   /** Alternations of the patterns that woke together (by bit mask), built the first time needed. */
-  subsets: Map<number, { re: RegExp; starts: string[] }>;
+  subsets: Map<number, Alternation>;
 }
+
+/** A regex of several patterns and the start keys of all of them (a rule's whole alternation is one). */
+type Alternation = Pick<CompiledRule, 're' | 'allStarts'>;
 
 /**
  * The alternation of the patterns whose bits are in `mask`, in their order, with their start keys:
  * what a scan runs when several patterns of a rule woke but not all (the others cannot match, and
  * in a dense text the whole alternation would be tried at every position).
  */
-function subsetOf(rule: CompiledRule, mask: number): { re: RegExp; starts: string[] } {
+function subsetOf(rule: CompiledRule, mask: number): Alternation {
   let subset = rule.subsets.get(mask);
   if (!subset) {
     const picked = rule.sources.map((_, p) => p).filter((p) => mask & (1 << p));
     subset = {
-      re: new RegExp(picked.map((p) => `(?:${rule.sources[p]})`).join('|'), rule.flags),
-      starts: [...new Set(picked.flatMap((p) => rule.starts[p]!))],
+      re: new RegExp(picked.map((p) => `(?:${rule.sources[p]})`).join('|'), rule.re.flags),
+      allStarts: [...new Set(picked.flatMap((p) => rule.starts[p]!))],
     };
     rule.subsets.set(mask, subset);
   }
@@ -221,7 +223,6 @@ function compileRule(file: string, rule: RuleSpec, terms: Record<string, string>
     re: new RegExp(sources.length === 1 ? sources[0] : sources.map((s) => `(?:${s})`).join('|'), flags(allStarts !== null)),
     alone: sources.length === 1 ? undefined : sources.map((s, p) => new RegExp(s, flags(starts[p] !== null))),
     sources,
-    flags: flags(allStarts !== null),
     subsets: new Map(),
   };
 }
@@ -429,14 +430,14 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
       const patterns: number[] = [];
       if (rule.alone && woke !== ALL) for (let p = 0; p < rule.alone.length; p++) if (woke & (1 << p)) patterns.push(p);
       const split = patterns.length === 1 || (patterns.length > 1 && !rule.allStarts && patterns.some((p) => rule.starts[p] !== null));
-      const whole = !split && rule.allStarts && patterns.length > 1 && patterns.length < rule.alone!.length ? subsetOf(rule, woke) : { re: rule.re, starts: rule.allStarts };
+      const whole: Alternation = !split && rule.allStarts && patterns.length > 1 && patterns.length < rule.alone!.length ? subsetOf(rule, woke) : rule;
       const searches: Search[] = [];
       for (const p of split ? patterns : [-1]) {
         let re = p >= 0 ? rule.alone![p] : whole.re;
         let at: number[] | null = null;
         if (re.sticky) {
           keys ??= textKeys(text);
-          at = keys.positions(p >= 0 ? rule.starts[p]! : whole.starts!);
+          at = keys.positions(p >= 0 ? rule.starts[p]! : whole.allStarts!);
           if (at.length === 0) continue;
           // Each sticky try is a call into the regex engine; when the starts are dense (a text that
           // repeats the rule's first word) one global scan costs less than trying them one by one.
