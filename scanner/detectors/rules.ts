@@ -452,8 +452,8 @@ export function createRulesDetector(options: RulesDetectorOptions = {}): RulesDe
       let hit: RuleMatch | undefined;
       eachMatch(searches, text, (m) => {
         if (rule.lineStart && !atLineStart(input, view, m.index)) return false;
-        if (isMention(text, m.index)) return false;
         const end = m.index + m[0].length;
+        if (isMention(text, m.index, end)) return false;
         // The leet view and a decoded view's leet twin repeat what their base view found.
         const main = view.toMain(m.index, end);
         const key = `${rule.id}\0${main.start}\0${main.end}`;
