@@ -211,20 +211,63 @@ function urlEscapesFrom(text: string): number {
   return -1;
 }
 
-/** Every decodable segment of `text`, in order of position, at most `limit` of them. */
 // Words spelt out letter by letter ("i g n o r e", "i.g.n.o.r.e", "I-G-N-O-R-E"): four or more
 // single letters, each but the last followed by the same separator.
 const SPACED_LETTERS = /(?<![A-Za-z0-9])[A-Za-z]([ .\-_*·|/])(?:[A-Za-z]\1){2,}[A-Za-z](?![A-Za-z0-9])/g;
 const SEPARATORS = /[ .\-_*·|/]/g;
+// Korean written syllable by syllable ("시 스 템", "시@스@템", "이_전_지_시"): three or more
+// syllables, each but the last followed by the same separator.
+const SPACED_SYLLABLES = /(?<![\uac00-\ud7a3])[\uac00-\ud7a3]([ .\-_*·|/@^~+])(?:[\uac00-\ud7a3]\1)+[\uac00-\ud7a3](?![\uac00-\ud7a3])/g;
+const SYLLABLE_SEPARATORS = /[ .\-_*·|/@^~+]/g;
 
-/** The whole text with its letter-by-letter words written as words; undefined when it has none. */
-export function joinSpacedLetters(text: string): Decoded | undefined {
-  SPACED_LETTERS.lastIndex = 0;
-  if (!SPACED_LETTERS.test(text)) return undefined;
-  const joined = text.replace(SPACED_LETTERS, (run) => run.replace(SEPARATORS, ''));
-  return { kind: 'spaced', start: 0, end: text.length, text: joined };
+// Korean typed as separate letters ("ㅅㅣㅅㅡㅌㅔㅁ"): NFKC turns each into a conjoining letter on its
+// own (initial consonant or vowel), which text matching does not see as the syllables they spell.
+// Each initial followed by a vowel starts a syllable; an initial that no vowel follows closes the
+// syllable before it as its final consonant, when that syllable has none and the consonant can
+// be a final (all but ᄄ ᄈ ᄍ). The final index (1–27) of each initial ᄀ…ᄒ, 0 for those three:
+const FINAL_OF_INITIAL = [1, 2, 4, 7, 0, 8, 16, 17, 0, 19, 20, 21, 22, 0, 23, 24, 25, 26, 27];
+const JAMO_RUN = /[\uac00-\ud7a3]?[\u1100-\u1112\u1161-\u1175]+/g;
+const isInitial = (c: number) => c >= 0x1100 && c <= 0x1112;
+const isVowel = (c: number) => c >= 0x1161 && c <= 0x1175;
+
+/** A run of conjoining letters (after the syllable before it, if any) written as syllables. */
+function composeJamo(run: string): string {
+  let out = '';
+  for (let i = 0; i < run.length; i++) {
+    const c = run.charCodeAt(i);
+    const next = i + 1 < run.length ? run.charCodeAt(i + 1) : 0;
+    if (isInitial(c) && isVowel(next)) {
+      out += String.fromCharCode(0xac00 + ((c - 0x1100) * 21 + (next - 0x1161)) * 28);
+      i++;
+      continue;
+    }
+    const last = out.length > 0 ? out.charCodeAt(out.length - 1) - 0xac00 : -1;
+    const final = isInitial(c) ? FINAL_OF_INITIAL[c - 0x1100] : 0;
+    if (last >= 0 && last < 11172 && last % 28 === 0 && final > 0) out = out.slice(0, -1) + String.fromCharCode(0xac00 + last + final);
+    else out += run[i];
+  }
+  return out;
 }
 
+/**
+ * The whole text with its letter-by-letter words written as words (and Korean typed letter by
+ * letter or syllable by syllable written as syllables and words); undefined when it has none.
+ */
+export function joinSpacedLetters(text: string): Decoded | undefined {
+  SPACED_LETTERS.lastIndex = 0;
+  SPACED_SYLLABLES.lastIndex = 0;
+  JAMO_RUN.lastIndex = 0;
+  const letters = SPACED_LETTERS.test(text);
+  const syllables = SPACED_SYLLABLES.test(text);
+  const jamo = JAMO_RUN.test(text);
+  if (!letters && !syllables && !jamo) return undefined;
+  let joined = jamo ? text.replace(JAMO_RUN, composeJamo) : text;
+  if (letters) joined = joined.replace(SPACED_LETTERS, (run) => run.replace(SEPARATORS, ''));
+  if (syllables || jamo) joined = joined.replace(SPACED_SYLLABLES, (run) => run.replace(SYLLABLE_SEPARATORS, ''));
+  return joined === text ? undefined : { kind: 'spaced', start: 0, end: text.length, text: joined };
+}
+
+/** Every decodable segment of `text`, in order of position, at most `limit` of them. */
 export function findEncoded(text: string, limit = 16): Decoded[] {
   const out: Decoded[] = [];
   /** Runs `re` over the text from `from` (no match begins before it), unless `from` is -1. */
