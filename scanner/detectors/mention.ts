@@ -10,7 +10,7 @@ const QUOTE_MARKS = new Set(['"', "'", '“', '”', '‘', '’', '«', '»', '
 // Ends with a word that introduces a quotation: "the phrase", "queries like", "so-called",
 // "a character says", "example =" (and the same in a few other languages).
 const INTRODUCES_MENTION =
-  /(?:\b(?:the|a|this|that) (?:phrase|words?|sentence|string(?: literal)?|term|expression|slogan|message|line)|\b(?:queries|prompts|requests|inputs|messages|commands|attacks|attempts|phrases|strings|sentences|payloads) (?:like|such as)|\bsuch as|\bso-called|\bknown as|\bcalled|\be\.g\.|\bfor example|\bfor instance|\b(?:he|she|they|it|someone|somebody|character|villain|hero|user|attacker) (?:says|said|whispers|shouts|types|typed|writes|wrote)|\bexample\s*=|[A-Za-z_]\w*\s*=|\b(?:la|une|die|der|den|el|una|a|l['’]) ?(?:frase|phrase|satz|ausdruck|expresión|expression|expressão|espressione)|\bfraz[ęay]|\bzdanie|\bwyrażenie|фраз[ауы]|выражение)\s*[:,]?\s*$/i;
+  /(?:\b(?:the|a|this|that) (?:phrase|words?|sentence|string(?: literal)?|term|expression|slogan|message|line|paper|article|book|title|talk|post|study|report|film|song)|\b(?:queries|prompts|requests|inputs|messages|commands|attacks|attempts|phrases|strings|sentences|payloads) (?:like|such as)|\bsuch as|\bso-called|\bknown as|\bcalled|\be\.g\.|\bfor example|\bfor instance|\b(?:he|she|they|it|someone|somebody|character|villain|hero|user|attacker) (?:says|said|whispers|shouts|types|typed|writes|wrote)|\bexample\s*=|[A-Za-z_]\w*\s*=|\b(?:should not|shouldn['’]t|should never|never|do not|don['’]t|must not|mustn['’]t) (?:type|enter|say|write|paste|send|use)|\b(?:flagged|blocked|detected|reported|logged|caught|matched|triggered)\b(?: \S+){0,4}\s*:|\b(?:instruct(?:s|ed|ing)?|tell(?:s|ing)?|told|ask(?:s|ed|ing)?|trick(?:s|ed|ing)?|convinc(?:e|es|ed|ing)|caus(?:e|es|ed|ing)|forc(?:e|es|ed|ing)|gets|getting|mak(?:es|ing)) (?:it|them|the (?:model|llm|chatbot|assistant|ai|bot|system|agent)s?)(?: \w+)? to|\battempt(?:s|ed|ing)? to|\b(?:la|une|die|der|den|el|una|a|l['’]) ?(?:frase|phrase|satz|ausdruck|expresión|expression|expressão|espressione)|\bfraz[ęay]|\bzdanie|\bwyrażenie|фраз[ауы]|выражение)\s*[:,]?\s*$/i;
 
 // Languages that name a quoted phrase after it ("ignore previous instruction이라는 문장", "「…」という指示",
 // "“…”这句话"): what follows the match, up to a few letters of the verb's ending, then the naming word
@@ -18,8 +18,13 @@ const INTRODUCES_MENTION =
 const NAMED_AFTER =
   /^[^\s.!?。！？]{0,6}?["'”’」』»]?\s?(?:(?:이?라는|이?라고 하는|달라는|하라는|이?란)\s?(?:문장|문구|표현|요청|말|프롬프트|명령|지시|공격|질문|예시)|(?:문장|문구|표현|요청|프롬프트|공격)(?:[은는이가을를의]|\s)|(?:という|などの|といった|との)(?:文|フレーズ|言葉|表現|指示|依頼|要求|プロンプト|攻撃|命令)|(?:这句话|这个短语|这种说法|这类|这样的|之类的)(?:话|短语|说法|请求|指令|提示|攻击)?)/;
 
+// Quoted speech attributed after it: "Forget everything I told you," the professor said.
+const SPEECH_AFTER = /^[^"”\n]{0,24}["”],? (?:the |a |an |my |his |her |their )?\w+(?: \w+)? (?:said|says|asked|asks|replied|whispered|shouted|wrote|explained|joked|added)\b/;
+// A quoted name followed by what kind of thing it is: the "DAN" jailbreak, the 'grandma' exploit.
+const KIND_AFTER = /^["'”’] (?:jailbreak|prompt|attack|exploit|technique|method|trick|payload|persona)s?\b/i;
+
 /** How much text after a match is read for the naming words. */
-const LOOK_AHEAD = 24;
+const LOOK_AHEAD = 48;
 
 /** How much text before a match is read for the introducing words. */
 const LOOK_BACK = 48;
@@ -58,7 +63,10 @@ function openingQuote(text: string, start: number): number {
 
 /** True when the match [start, end) in `text` is quoted or named as a phrase rather than said. */
 export function isMention(text: string, start: number, end = start): boolean {
-  if (end > start && NAMED_AFTER.test(text.slice(end, end + LOOK_AHEAD))) return true;
+  if (end > start) {
+    const after = text.slice(end, end + LOOK_AHEAD);
+    if (NAMED_AFTER.test(after) || SPEECH_AFTER.test(after) || KIND_AFTER.test(after)) return true;
+  }
   let at = start;
   while (at > 0 && text[at - 1] === ' ') at--;
   if (at > 0 && QUOTE_MARKS.has(text[at - 1])) at--;
