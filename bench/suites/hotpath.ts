@@ -54,7 +54,7 @@ export const hotpathSuite: Suite = {
   name: 'hotpath',
   title: 'Scan hot path, in-process (CPU ns per operation, corpus texts)',
   async run(ctx) {
-    const minMs = ctx.quick ? 200 : 1500;
+    const minMs = ctx.quick ? 100 : 1500;
     const texts = ctx.corpus.texts.slice(0, 500);
     const n = texts.length;
     const fw = await Firewall.create({ env: {} });

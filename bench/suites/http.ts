@@ -15,7 +15,7 @@ export const CONNECTIONS = 16;
 
 const plan = (ctx: BenchContext) =>
   ctx.quick
-    ? { rates: [1000], openS: 3, closedS: 3, warmupS: 0.5 }
+    ? { rates: [1000], openS: 2, closedS: 2, warmupS: 0.5 }
     : { rates: [500, 1000, 2000], openS: 15, closedS: 10, warmupS: 3 };
 
 /** Runs one load against a settled server (no backlog left by the previous run) and watches the processes. */

@@ -13,7 +13,7 @@ export const scalingSuite: Suite = {
   title: 'Scanner processes behind a round-robin proxy (closed loop, cache miss)',
   async run(ctx) {
     const counts = ctx.quick ? [2] : [1, 2, 4];
-    const durationS = ctx.quick ? 3 : 10;
+    const durationS = ctx.quick ? 2 : 10;
     const rows = [];
     const throughput: Record<number, number> = {};
     for (const n of counts) {
