@@ -9,6 +9,7 @@
 // threshold of 0.5 means that operating point.
 import type { Detector, ScanContext, ViewFinding } from '../detectors/types.js';
 import { LANGUAGE_VIEWS, type Normalised, type ViewKind } from '../normalise/normalise.js';
+import { maskMentions } from '../detectors/mention.js';
 import type { StatSource } from '../observability/sources.js';
 import { builtinModelDir, loadArtefact, type Manifest } from './artefact.js';
 import { modelThreads } from './cpu.js';
@@ -77,8 +78,10 @@ export class ClassifierDetector implements Detector {
 
   async detect(input: Normalised, ctx?: ScanContext): Promise<ViewFinding[]> {
     const picked = input.views.map((v, i) => ({ v, i })).filter(({ v }) => this.views.includes(v.kind));
+    // Quoted attack phrases that the text only talks about ("the phrase 'ignore previous
+    // instructions'") are blanked: words alone cannot tell mention from use.
     const { windows: perView, runs } = await this.scorer.score(
-      picked.map(({ v }) => v.text),
+      picked.map(({ v }) => maskMentions(v.text)),
       ctx?.spans !== undefined,
     );
     for (const r of runs) ctx?.spans?.push({ name: 'model.batch', start: r.start, end: r.end, attributes: { 'promptfirewall.model.batch_size': r.size } });

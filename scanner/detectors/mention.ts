@@ -76,3 +76,34 @@ export function isMention(text: string, start: number, end = start): boolean {
   }
   return INTRODUCES_MENTION.test(text.slice(Math.max(0, at - LOOK_BACK), at));
 }
+
+// Quotation marks and what closes each (German „ closes with “ or ”; straight quotes close themselves).
+const CLOSERS: Record<string, string> = { '"': '"', '“': '”', '„': '“”', '«': '»', '「': '」', '『': '』', "'": "'", '‘': '’' };
+/** Longest quotation that is masked. */
+const MAX_QUOTE = 300;
+const WORD_BEFORE = /[\p{L}\p{N}]/u;
+
+/**
+ * The text with the contents of every quotation that is a mention (quoted to talk about it, as
+ * isMention decides) replaced by spaces — same length, so offsets still hold. For detectors that
+ * cannot tell mention from use themselves (the classifier scores words, not sentences).
+ */
+export function maskMentions(text: string): string {
+  let units: string[] | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const closers = CLOSERS[text[i]];
+    if (closers === undefined) continue;
+    // a straight single quote after a letter is an apostrophe
+    if (text[i] === "'" && i > 0 && WORD_BEFORE.test(text[i - 1])) continue;
+    // an HTML attribute's value (style="display:none") says how the text is shown, not what it says
+    if (text[i - 1] === '=' && text.lastIndexOf('<', i) > text.lastIndexOf('>', i)) continue;
+    let j = i + 1;
+    while (j < text.length && j - i <= MAX_QUOTE && text[j] !== '\n' && !closers.includes(text[j])) j++;
+    if (j >= text.length || j - i > MAX_QUOTE || text[j] === '\n' || j === i + 1) continue;
+    if (!isMention(text, i + 1, j)) continue; // quotations inside it may still be mentions
+    units ??= text.split('');
+    for (let k = i + 1; k < j; k++) units[k] = ' ';
+    i = j;
+  }
+  return units ? units.join('') : text;
+}
