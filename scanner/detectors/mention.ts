@@ -74,7 +74,14 @@ export function isMention(text: string, start: number, end = start): boolean {
     const q = openingQuote(text, start);
     if (q >= 0) at = q;
   }
+  // An HTML attribute's value (alt="…", title="…") is text the page carries, not a string literal.
+  if (inTagAttribute(text, at)) return false;
   return INTRODUCES_MENTION.test(text.slice(Math.max(0, at - LOOK_BACK), at));
+}
+
+/** True when the quotation opening at `at` is the value of an attribute inside an HTML tag. */
+function inTagAttribute(text: string, at: number): boolean {
+  return text[at - 1] === '=' && text.lastIndexOf('<', at) > text.lastIndexOf('>', at);
 }
 
 // Quotation marks and what closes each (German „ closes with “ or ”; straight quotes close themselves).
@@ -95,8 +102,6 @@ export function maskMentions(text: string): string {
     if (closers === undefined) continue;
     // a straight single quote after a letter is an apostrophe
     if (text[i] === "'" && i > 0 && WORD_BEFORE.test(text[i - 1])) continue;
-    // an HTML attribute's value (style="display:none") says how the text is shown, not what it says
-    if (text[i - 1] === '=' && text.lastIndexOf('<', i) > text.lastIndexOf('>', i)) continue;
     let j = i + 1;
     while (j < text.length && j - i <= MAX_QUOTE && text[j] !== '\n' && !closers.includes(text[j])) j++;
     if (j >= text.length || j - i > MAX_QUOTE || text[j] === '\n' || j === i + 1) continue;
